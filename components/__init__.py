@@ -1,0 +1,1 @@
+"""Pulumi components that install and link Linkerd multicluster across Kubernetes clusters."""

@@ -1,0 +1,300 @@
+"""Stack configuration: typed, validated before any resource is registered.
+
+Every key lives under the project namespace (`linkerd-multicluster:<key>`). The rest of the
+program never reads `pulumi.Config`: it receives a `MeshConfig`, whose cross-field rules (links to
+unknown clusters, self links, duplicates, exports through a missing gateway) are checked here so a
+bad stack file fails in `pulumi preview` with the key to fix, and nothing is half-applied.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, Optional
+
+import pulumi
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+PROJECT = "linkerd-multicluster"
+TOP_LEVEL_KEYS = ("linkerd", "trust", "clusters", "links")
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_STACK_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_CHART_VERSION = re.compile(r"^\d{4}\.\d{1,2}\.\d+$")
+
+
+class ConfigError(pulumi.RunError):
+    """A stack-config problem. The message names each `linkerd-multicluster:` key and the fix."""
+
+
+class _Strict(BaseModel):
+    """camelCase keys in YAML, snake_case in Python, and no unknown keys (typos fail loudly)."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+def _dns_label(value: str, what: str) -> str:
+    if not _DNS_LABEL.match(value) or len(value) > 40:
+        raise ValueError(
+            f"{what} {value!r} must be a lowercase DNS label of at most 40 characters "
+            "(letters, digits, '-'); it becomes part of Kubernetes object names"
+        )
+    return value
+
+
+class LinkerdConfig(_Strict):
+    """`linkerd-multicluster:linkerd`: which Linkerd, from where, with which domains."""
+
+    version: str = "2026.8.3"
+    """Chart version of linkerd-crds, linkerd-control-plane and linkerd-multicluster (edge `YYYY.M.N`)."""
+    repository: str = "https://helm.linkerd.io/edge"
+    """Helm repository the three charts come from."""
+    cluster_domain: str = "cluster.local"
+    trust_domain: str = "cluster.local"
+    """Identity trust domain; must be the same on every cluster of the mesh."""
+    install_gateway_api: bool = True
+    """Let linkerd-crds install the Gateway API CRDs, a prerequisite of today's Linkerd."""
+    ha: bool = False
+    """Use the charts' values-ha.yaml settings (replicas, anti-affinity, disruption budgets)."""
+
+    @field_validator("version")
+    @classmethod
+    def _pinned_edge_version(cls, v: str) -> str:
+        if not _CHART_VERSION.match(v):
+            raise ValueError(
+                f"{v!r} is not an edge chart version; pin an exact `YYYY.M.N` such as 2026.8.3"
+            )
+        return v
+
+
+class TrustConfig(_Strict):
+    """`linkerd-multicluster:trust`: where the shared trust anchor comes from."""
+
+    from_stack: Optional[str] = None
+    """`<org>/<project>/<stack>` whose anchor this stack uses; unset: generate one here."""
+    anchor_validity_hours: int = Field(default=87600, ge=1464)
+    """Lifetime of a generated anchor (default 10 years; at least 61 days, see `linkerd check`)."""
+    issuer_validity_hours: int = Field(default=8760, ge=1464)
+    """Lifetime of each cluster's issuer (default 1 year)."""
+
+    @field_validator("from_stack")
+    @classmethod
+    def _stack_ref(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not _STACK_REF.match(v):
+            raise ValueError(f"{v!r} must be a fully qualified stack name <org>/<project>/<stack>")
+        return v
+
+
+class GatewayConfig(_Strict):
+    """`clusters.<name>.gateway`: how other clusters reach this one's exported services."""
+
+    type: Literal["linkerd", "none"] = "linkerd"
+    """`linkerd`: the multicluster chart's gateway. `none`: no gateway (remote discovery only)."""
+    service_type: Literal["LoadBalancer", "NodePort"] = "LoadBalancer"
+    addresses: list[str] = Field(default_factory=list)
+    """Fixed gateway addresses (IPs or hostnames) instead of the LoadBalancer status."""
+    port: int = Field(default=4143, ge=1, le=65535)
+    """Gateway port (`gateway.port`)."""
+    probe_port: int = Field(default=4191, ge=1, le=65535)
+    probe_seconds: int = Field(default=3, ge=1)
+
+
+class ExportConfig(_Strict):
+    """One existing Service made visible to the clusters that link to this one."""
+
+    namespace: str
+    service: str
+    mode: Literal["gateway", "remote-discovery", "federated"] = "gateway"
+
+    @field_validator("namespace", "service")
+    @classmethod
+    def _names(cls, v: str, info) -> str:
+        return _dns_label(v, info.field_name)
+
+
+class ClusterConfig(_Strict):
+    """`clusters.<name>`: one cluster this stack installs Linkerd on."""
+
+    context: str
+    """kubeconfig context used by Pulumi to reach the cluster."""
+    kubeconfig: Optional[str] = None
+    """Path of the kubeconfig file; unset: $KUBECONFIG or ~/.kube/config."""
+    api_server_address: Optional[str] = None
+    """API address the *other* clusters' pods use; unset: the context's server in the kubeconfig."""
+    gateway: GatewayConfig = Field(default_factory=GatewayConfig)
+    exports: list[ExportConfig] = Field(default_factory=list)
+
+    @field_validator("api_server_address")
+    @classmethod
+    def _https(cls, v: Optional[str]) -> Optional[str]:
+        if v is not None and not v.startswith("https://"):
+            raise ValueError(f"{v!r} must be an https:// URL reachable from the other clusters' pods")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_exports(self) -> "ClusterConfig":
+        seen = set()
+        for i, e in enumerate(self.exports):
+            key = (e.namespace, e.service)
+            if key in seen:
+                raise ValueError(f"exports[{i}]: {e.namespace}/{e.service} is listed twice")
+            seen.add(key)
+        return self
+
+
+class LinkConfig(_Strict):
+    """`links[i]`: `source` mirrors the services that `target` exports."""
+
+    source: str
+    target: str
+    target_stack: Optional[str] = None
+    """Set when `target` is installed by another stack of this project (`<org>/<project>/<stack>`)."""
+
+    @field_validator("target_stack")
+    @classmethod
+    def _stack_ref(cls, v: Optional[str]) -> Optional[str]:
+        return TrustConfig._stack_ref(v)
+
+    @property
+    def name(self) -> str:
+        """The Link's name: the target's cluster name, as `link-gen --cluster-name` sets it."""
+        return self.target
+
+
+class MeshConfig(_Strict):
+    """The whole stack configuration."""
+
+    linkerd: LinkerdConfig = Field(default_factory=LinkerdConfig)
+    trust: TrustConfig = Field(default_factory=TrustConfig)
+    clusters: dict[str, ClusterConfig]
+    links: list[LinkConfig] = Field(default_factory=list)
+
+    @field_validator("clusters")
+    @classmethod
+    def _cluster_names(cls, v: dict[str, ClusterConfig]) -> dict[str, ClusterConfig]:
+        if not v:
+            raise ValueError("list at least one cluster for this stack to install")
+        for name in v:
+            _dns_label(name, "cluster name")
+        return v
+
+    @model_validator(mode="after")
+    def _links_are_consistent(self) -> "MeshConfig":
+        problems: list[str] = []
+        seen: dict[tuple[str, str], int] = {}
+        for i, link in enumerate(self.links):
+            where = f"links[{i}]"
+            for end in (link.source, link.target):
+                try:
+                    _dns_label(end, "cluster name")
+                except ValueError as e:
+                    problems.append(f"{where}: {e}")
+            if link.source == link.target:
+                problems.append(f"{where}: cluster {link.source!r} cannot be linked to itself")
+            key = (link.source, link.target)
+            if key in seen:
+                problems.append(f"{where}: duplicates links[{seen[key]}] ({link.source} -> {link.target})")
+            seen.setdefault(key, i)
+            source_here = link.source in self.clusters
+            target_here = link.target in self.clusters
+            if link.target_stack is not None and target_here:
+                problems.append(
+                    f"{where}.targetStack: target {link.target!r} is a cluster of this stack; "
+                    "remove targetStack, or remove the cluster from `clusters`"
+                )
+            if link.target_stack is None and not target_here:
+                problems.append(
+                    f"{where}.target: {link.target!r} is not a cluster of this stack "
+                    f"(known: {', '.join(sorted(self.clusters))}); add it under `clusters`, or set "
+                    "targetStack to the stack that installs it"
+                )
+            if not source_here and not target_here:
+                problems.append(
+                    f"{where}: neither {link.source!r} nor {link.target!r} is a cluster of this stack"
+                )
+            if link.target_stack is not None and not source_here:
+                problems.append(
+                    f"{where}.source: {link.source!r} is not a cluster of this stack, so this stack "
+                    "has nothing to do for a link whose target lives in another stack"
+                )
+        problems.extend(self._gateway_problems())
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _gateway_problems(self) -> list[str]:
+        problems = []
+        for i, link in enumerate(self.links):
+            target = self.clusters.get(link.target)
+            if target is None or target.gateway.type != "none":
+                continue
+            for j, e in enumerate(target.exports):
+                if e.mode == "gateway":
+                    problems.append(
+                        f"clusters.{link.target}.exports[{j}]: {e.namespace}/{e.service} is exported "
+                        f"through a gateway, but {link.target!r} has `gateway.type: none` and "
+                        f"links[{i}] ({link.source} -> {link.target}) mirrors it; use "
+                        "`mode: remote-discovery` or give the cluster a gateway"
+                    )
+        return problems
+
+    # -- derived views, used by the components ------------------------------------------------
+    def links_from(self, source: str) -> list[LinkConfig]:
+        """Links for which `source` is the mirroring side (one controllers[] entry each)."""
+        return [l for l in self.links if l.source == source]
+
+    def links_to(self, target: str) -> list[LinkConfig]:
+        """Links that mirror `target` (one remote-access account each)."""
+        return [l for l in self.links if l.target == target]
+
+
+def _format_errors(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        key = f"{PROJECT}:{loc}" if loc else PROJECT
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key; check its spelling against the README's configuration reference"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"  {key}: {msg}")
+    return "invalid stack configuration:\n" + "\n".join(lines)
+
+
+def parse(raw: dict[str, Any]) -> MeshConfig:
+    """Validate a dict of top-level keys (as the stack file holds them) into a `MeshConfig`."""
+    try:
+        return MeshConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err)) from None
+
+
+def load() -> MeshConfig:
+    """Read and validate this stack's config. Creates `pulumi.Config` lazily (see mocks notes)."""
+    cfg = pulumi.Config(PROJECT)
+    prefix = f"{PROJECT}:"
+    unknown = sorted(
+        k for k in pulumi.runtime.config.CONFIG.get() if k.startswith(prefix)
+        and k[len(prefix):] not in TOP_LEVEL_KEYS
+    )
+    if unknown:
+        raise ConfigError(
+            "invalid stack configuration:\n"
+            + "\n".join(f"  {k}: unknown key; known keys are {', '.join(TOP_LEVEL_KEYS)}" for k in unknown)
+        )
+    raw: dict[str, Any] = {}
+    for key in TOP_LEVEL_KEYS:
+        try:
+            value = cfg.get_object(key)
+        except Exception as e:  # json.JSONDecodeError, but the SDK may wrap it
+            raise ConfigError(f"invalid stack configuration:\n  {prefix}{key}: not valid YAML/JSON ({e})") from None
+        if value is not None:
+            raw[key] = value
+    if "clusters" not in raw:
+        raise ConfigError(
+            f"invalid stack configuration:\n  {prefix}clusters: required key is missing; "
+            "list the clusters this stack installs (see Pulumi.east.yaml)"
+        )
+    return parse(raw)

@@ -1,0 +1,156 @@
+"""The mesh: wires trust, per-cluster installs, links and exports from a validated `MeshConfig`.
+
+Owns no Kubernetes object itself. The same code serves a single stack that installs every
+cluster and per-cluster stacks: a link whose target lives in another stack gets its `LinkTarget`
+from that stack's outputs, and a link whose source lives in another stack only makes this stack
+grant the source its access and publish the credentials as a secret output.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+
+from . import constants as c
+from .config import LinkConfig, MeshConfig
+from .exports import ExportedServices, ExportedServicesArgs
+from .install import ClusterInstall, ClusterInstallArgs
+from .link import Link, LinkArgs
+from .link_target import LinkTarget, from_stack
+from .providers import api_server_address, cluster_provider
+from .trust import AnchorMaterial, IdentityIssuer, IdentityIssuerArgs, TrustAnchor, TrustAnchorArgs
+from .values import ControllerEntry
+
+
+class Mesh(pulumi.ComponentResource):
+    """Everything one stack installs: its clusters, their links and their exported services."""
+
+    anchor: AnchorMaterial
+    generated_anchor: Optional[TrustAnchor]
+    installs: dict[str, ClusterInstall]
+    links: dict[tuple[str, str], Link]
+
+    def __init__(self, name: str, config: MeshConfig, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("linkerd-multicluster:index:Mesh", name, None, opts)
+        self._config = config
+        self._stack_refs: dict[str, pulumi.StackReference] = {}
+        child = pulumi.ResourceOptions(parent=self)
+        linkerd = config.linkerd
+
+        self.generated_anchor, self.anchor = self._trust_anchor(child)
+        providers = {n: cluster_provider(n, cl) for n, cl in config.clusters.items()}
+
+        self.installs = {}
+        for cname, cluster in config.clusters.items():
+            issuer = IdentityIssuer(
+                f"{cname}-issuer",
+                IdentityIssuerArgs(
+                    anchor=self.anchor,
+                    validity_hours=config.trust.issuer_validity_hours,
+                    trust_domain=linkerd.trust_domain,
+                ),
+                opts=child,
+            )
+            inbound = [l.source for l in config.links_to(cname)]
+            self.installs[cname] = ClusterInstall(
+                cname,
+                ClusterInstallArgs(
+                    cluster=cname,
+                    linkerd=linkerd,
+                    gateway=cluster.gateway,
+                    trust_bundle_pem=self.anchor.bundle_pem,
+                    issuer=issuer,
+                    provider=providers[cname],
+                    api_server_address=api_server_address(cname, cluster) if inbound else None,
+                    controllers=[self._controller(l) for l in config.links_from(cname)],
+                    inbound_sources=inbound,
+                ),
+                opts=child,
+            )
+
+        created_by = f"linkerd/cli {c.edge_tag(linkerd.version)}"
+        self.links = {}
+        for link in config.links:
+            if link.source not in config.clusters:
+                continue  # another stack installs the source; this one only granted access
+            source = self.installs[link.source]
+            self.links[(link.source, link.target)] = Link(
+                f"{link.source}-to-{link.target}",
+                LinkArgs(
+                    source_cluster=link.source,
+                    target=self._target(link),
+                    source_provider=providers[link.source],
+                    source_linkerd_namespace=source.linkerd_namespace.metadata.name,
+                    source_multicluster_namespace=source.multicluster_namespace.metadata.name,
+                    multicluster_chart=source.multicluster,
+                    created_by=created_by,
+                ),
+                opts=child,
+            )
+
+        for cname, cluster in config.clusters.items():
+            if cluster.exports:
+                ExportedServices(
+                    f"{cname}-exports",
+                    ExportedServicesArgs(cluster=cname, exports=cluster.exports, provider=providers[cname]),
+                    opts=child,
+                )
+        self.register_outputs({"trustAnchorsPem": self.anchor.bundle_pem})
+
+    # -- pieces -----------------------------------------------------------------------------
+    def _stack(self, stack_name: str) -> pulumi.StackReference:
+        # One reference per stack, shared by trust.fromStack and links[].targetStack.
+        if stack_name not in self._stack_refs:
+            self._stack_refs[stack_name] = pulumi.StackReference(
+                f"stack-{stack_name.replace('/', '-')}", stack_name, opts=pulumi.ResourceOptions(parent=self)
+            )
+        return self._stack_refs[stack_name]
+
+    def _trust_anchor(self, child: pulumi.ResourceOptions) -> tuple[Optional[TrustAnchor], AnchorMaterial]:
+        trust = self._config.trust
+        if trust.from_stack is None:
+            anchor = TrustAnchor("trust-anchor", TrustAnchorArgs(validity_hours=trust.anchor_validity_hours), opts=child)
+            return anchor, anchor.material
+        ref = self._stack(trust.from_stack)
+        return None, AnchorMaterial(
+            cert_pem=ref.require_output("trustAnchorCertPem"),
+            private_key_pem=pulumi.Output.secret(ref.require_output("trustAnchorKeyPem")),
+            bundle_pem=ref.require_output("trustAnchorsPem"),
+        )
+
+    def _controller(self, link: LinkConfig) -> ControllerEntry:
+        target = self._config.clusters.get(link.target)
+        if target is not None:
+            return ControllerEntry(link_name=link.name, gateway_enabled=target.gateway.type != "none")
+        return ControllerEntry(link_name=link.name, gateway_enabled=self._target(link).gateway_enabled)
+
+    def _target(self, link: LinkConfig) -> LinkTarget:
+        if link.target in self.installs:
+            return self.installs[link.target].link_target(link.source)
+        assert link.target_stack is not None  # guaranteed by config validation
+        return from_stack(self._stack(link.target_stack), link.target_stack, link.target, link.source)
+
+    # -- what the stack exports --------------------------------------------------------------
+    def outputs(self) -> dict[str, Any]:
+        """Stack outputs; see the README's "Stack outputs" section."""
+        cfg = self._config
+        out: dict[str, Any] = {
+            "trustAnchorsPem": self.anchor.bundle_pem,
+            "gateways": {n: i.gateway for n, i in self.installs.items()},
+            "links": [
+                {"name": l.name, "source": l.source, "target": l.target,
+                 "namespace": c.MULTICLUSTER_NAMESPACE, "installedHere": l.source in cfg.clusters}
+                for l in cfg.links
+            ],
+            "exports": {n: [f"{e.namespace}/{e.service}" for e in cl.exports] for n, cl in cfg.clusters.items()},
+        }
+        targets = {n: i for n, i in self.installs.items() if i.access}
+        if targets:
+            out["linkTargets"] = {n: i.published_target() for n, i in targets.items()}
+            out["linkCredentials"] = pulumi.Output.secret(
+                {n: {s: a.credentials for s, a in i.access.items()} for n, i in targets.items()}
+            )
+        if self.generated_anchor is not None:
+            out["trustAnchorCertPem"] = self.anchor.cert_pem
+            out["trustAnchorKeyPem"] = self.anchor.private_key_pem
+        return out

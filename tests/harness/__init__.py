@@ -1,0 +1,1 @@
+"""Test harness: run the program under Pulumi mocks that behave like the engine and the clusters."""

@@ -1,0 +1,54 @@
+"""What the linkerd-multicluster chart (edge-26.8.3) renders for its gateway Service.
+
+Written from multicluster/charts/linkerd-multicluster/templates/gateway.yaml (see
+../shared/docs/linkerd-multicluster-facts.md §3): the mocks put this object into the emulated
+cluster when the program installs the chart, so the program's gateway discovery is tested against
+the chart's shape, computed from the *values the program passed*, not against the program's own
+constants. Defaults are the chart's (values.yaml).
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+CHART_DEFAULTS = {
+    "enabled": True,
+    "name": "linkerd-gateway",
+    "port": 4143,
+    "serviceType": "LoadBalancer",
+    "probe": {"path": "/ready", "port": 4191, "seconds": 3},
+}
+
+
+def gateway_service(values: dict[str, Any]) -> Optional[dict]:
+    gw = {**CHART_DEFAULTS, **(values.get("gateway") or {})}
+    probe = {**CHART_DEFAULTS["probe"], **((values.get("gateway") or {}).get("probe") or {})}
+    if not gw["enabled"]:
+        return None
+    linkerd_ns = values.get("linkerdNamespace", "linkerd")
+    trust_domain = values.get("identityTrustDomain", "cluster.local")
+    namespace = "linkerd-multicluster"
+    name = gw["name"]
+    node_port = gw["serviceType"] == "NodePort"
+    ports = [
+        {"name": "mc-gateway", "port": gw["port"], "protocol": "TCP"},
+        {"name": "mc-probe", "port": probe["port"], "protocol": "TCP"},
+    ]
+    if node_port:  # the API server assigns node ports unless values pin them
+        ports[0]["nodePort"] = gw.get("nodePort", 30143)
+        ports[1]["nodePort"] = probe.get("nodePort", 30191)
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"linkerd.io/extension": "multicluster", "component": "gateway"},
+            "annotations": {
+                "mirror.linkerd.io/gateway-identity": f"{name}.{namespace}.serviceaccount.identity.{linkerd_ns}.{trust_domain}",
+                "mirror.linkerd.io/probe-period": str(probe["seconds"]),
+                "mirror.linkerd.io/probe-path": probe["path"],
+                "mirror.linkerd.io/multicluster-gateway": "true",
+            },
+        },
+        "spec": {"type": gw["serviceType"], "ports": ports, "selector": {"app": name}},
+    }
