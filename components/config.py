@@ -220,7 +220,7 @@ class MeshConfig(_Strict):
                 )
         problems.extend(self._gateway_problems())
         if problems:
-            raise ValueError("; ".join(problems))
+            raise ValueError("\n".join(problems))
         return self
 
     def _gateway_problems(self) -> list[str]:
@@ -254,7 +254,10 @@ def _format_errors(err: ValidationError) -> str:
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"])
         msg = e["msg"].removeprefix("Value error, ")
-        key = f"{PROJECT}:{loc}" if loc else PROJECT
+        if not loc:  # cross-field rules: each line already starts with its key path
+            lines.extend(f"  {PROJECT}:{line}" for line in msg.splitlines())
+            continue
+        key = f"{PROJECT}:{loc}"
         if e["type"] == "extra_forbidden":
             msg = "unknown key; check its spelling against the README's configuration reference"
         elif e["type"] == "missing":

@@ -46,7 +46,18 @@ def public_outputs(t: LinkTarget) -> dict[str, Any]:
 
 
 class MissingStackOutput(pulumi.RunError):
-    pass
+    """Another stack lacks an output this stack needs (not deployed yet, or not configured for it)."""
+
+
+def require_stack_output(ref: pulumi.StackReference, stack_name: str, output: str, hint: str) -> pulumi.Output[Any]:
+    """One output of another stack, keeping its own secretness; a clear error when it is absent."""
+
+    def present(value: Any) -> Any:
+        if value is None:
+            raise MissingStackOutput(f"stack {stack_name} has no output {output!r}: {hint}")
+        return value
+
+    return ref.get_output(output).apply(present)
 
 
 def from_stack(ref: pulumi.StackReference, stack_name: str, target: str, source: str) -> LinkTarget:
@@ -70,7 +81,9 @@ def from_stack(ref: pulumi.StackReference, stack_name: str, target: str, source:
             )
         return found
 
-    info = ref.require_output("linkTargets").apply(pick_target)
+    hint = (f"it must install cluster {target!r} and list a link to it; "
+            f"run `pulumi up` on {stack_name} before this stack")
+    info = require_stack_output(ref, stack_name, "linkTargets", hint).apply(pick_target)
     return LinkTarget(
         name=target,
         cluster_domain=info["clusterDomain"],
@@ -79,5 +92,7 @@ def from_stack(ref: pulumi.StackReference, stack_name: str, target: str, source:
         api_server_address=info["apiServerAddress"],
         gateway=info["gateway"],
         gateway_enabled=info["gatewayEnabled"],
-        credentials=pulumi.Output.secret(ref.require_output("linkCredentials").apply(pick_credentials)),
+        credentials=pulumi.Output.secret(
+            require_stack_output(ref, stack_name, "linkCredentials", hint).apply(pick_credentials)
+        ),
     )

@@ -16,7 +16,7 @@ from .config import LinkConfig, MeshConfig
 from .exports import ExportedServices, ExportedServicesArgs
 from .install import ClusterInstall, ClusterInstallArgs
 from .link import Link, LinkArgs
-from .link_target import LinkTarget, from_stack
+from .link_target import LinkTarget, from_stack, require_stack_output
 from .providers import api_server_address, cluster_provider
 from .trust import AnchorMaterial, IdentityIssuer, IdentityIssuerArgs, TrustAnchor, TrustAnchorArgs
 from .values import ControllerEntry
@@ -112,10 +112,16 @@ class Mesh(pulumi.ComponentResource):
             anchor = TrustAnchor("trust-anchor", TrustAnchorArgs(validity_hours=trust.anchor_validity_hours), opts=child)
             return anchor, anchor.material
         ref = self._stack(trust.from_stack)
+        hint = (f"that stack must generate the anchor (no trust.fromStack of its own); "
+                f"run `pulumi up` on {trust.from_stack} before this stack")
+
+        def output(name: str) -> pulumi.Output[str]:
+            return require_stack_output(ref, trust.from_stack, name, hint)
+
         return None, AnchorMaterial(
-            cert_pem=ref.require_output("trustAnchorCertPem"),
-            private_key_pem=pulumi.Output.secret(ref.require_output("trustAnchorKeyPem")),
-            bundle_pem=ref.require_output("trustAnchorsPem"),
+            cert_pem=output("trustAnchorCertPem"),
+            private_key_pem=pulumi.Output.secret(output("trustAnchorKeyPem")),
+            bundle_pem=output("trustAnchorsPem"),
         )
 
     def _controller(self, link: LinkConfig) -> ControllerEntry:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import json
 from typing import Any, Optional
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from . import chart_emulation, minting
 from .recording import UNKNOWN, unwrap
+
+_STATE: dict[tuple[str, str, str], dict[str, Any]] = {}
 
 FAKE_API_CA = "-----BEGIN CERTIFICATE-----\nTUlJQ2Zha2UtY2x1c3Rlci1jYQ==\n-----END CERTIFICATE-----\n"
 
@@ -63,7 +66,12 @@ class MeshMocks(Mocks):
         outputs = dict(inputs)
         minter = minting.MINTERS.get(args.typ)
         if minter is not None:
-            outputs.update(minter(args.name, inputs))
+            # Like Pulumi state: same resource, same inputs -> the outputs of the first creation
+            # (ECDSA signatures are randomised, so minting again would differ).
+            key = (args.typ, args.name, json.dumps(inputs, sort_keys=True))
+            if key not in _STATE:
+                _STATE[key] = minter(args.name, inputs)
+            outputs.update(_STATE[key])
         elif args.typ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
             outputs["data"] = {
                 "token": base64.b64encode(f"token-of-{args.name}".encode()).decode(),

@@ -40,7 +40,12 @@ class Run:
 
 def stack_file_config(stack: str) -> dict[str, Any]:
     """The `linkerd-multicluster:` keys of a committed `Pulumi.<stack>.yaml`, as plain objects."""
-    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+    return config_file(ROOT / f"Pulumi.{stack}.yaml")
+
+
+def config_file(path: Path) -> dict[str, Any]:
+    """The `linkerd-multicluster:` keys of a stack settings file (nested YAML, as the CLI reads it)."""
+    doc = yaml.safe_load(Path(path).read_text()) or {}
     prefix = f"{PROJECT}:"
     return {k[len(prefix):]: v for k, v in (doc.get("config") or {}).items() if k.startswith(prefix)}
 

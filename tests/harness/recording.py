@@ -110,11 +110,10 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request):
         resp = super().RegisterResource(request)
+        raw = json_format.MessageToDict(resp.object)
         for k in request.additionalSecretOutputs:
-            if k in resp.object.fields:
-                v = rpc.deserialize_property(resp.object[k])
-                if not rpc.is_rpc_secret(v):
-                    resp.object[k] = {rpc._special_sig_key: rpc._special_secret_sig, "value": v}
+            if k in raw and not is_wire_secret(raw[k]):
+                resp.object[k] = {SECRET_SIG_KEY: SECRET_SIG, "value": raw[k]}
         if request.type != "pulumi:pulumi:Stack":
             self._record(request, resp.urn, read=False)
         return resp
