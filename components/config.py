@@ -8,14 +8,14 @@ bad stack file fails in `pulumi preview` with the key to fix, and nothing is hal
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 PROJECT = "linkerd-multicluster"
-TOP_LEVEL_KEYS = ("linkerd", "trust", "clusters", "links")
+TOP_LEVEL_KEYS = ("linkerd", "trust", "clusters", "links", "topology", "protect")
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _STACK_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -43,6 +43,17 @@ def _dns_label(value: str, what: str) -> str:
     return value
 
 
+class ExtraValues(_Strict):
+    """Helm values passed through to the charts, checked against their real keys (extra_values.py)."""
+
+    crds: dict[str, Any] = Field(default_factory=dict)
+    control_plane: dict[str, Any] = Field(default_factory=dict)
+    multicluster: dict[str, Any] = Field(default_factory=dict)
+
+    def sections(self) -> dict[str, dict[str, Any]]:
+        return {"crds": self.crds, "controlPlane": self.control_plane, "multicluster": self.multicluster}
+
+
 class LinkerdConfig(_Strict):
     """`linkerd-multicluster:linkerd`: which Linkerd, from where, with which domains."""
 
@@ -57,6 +68,8 @@ class LinkerdConfig(_Strict):
     """Let linkerd-crds install the Gateway API CRDs, a prerequisite of today's Linkerd."""
     ha: bool = False
     """Use the charts' values-ha.yaml settings (replicas, anti-affinity, disruption budgets)."""
+    extra_values: ExtraValues = Field(default_factory=ExtraValues)
+    """Mesh-wide pass-through values per chart (`crds`, `controlPlane`, `multicluster`)."""
 
     @field_validator("version")
     @classmethod
@@ -124,6 +137,8 @@ class ClusterConfig(_Strict):
     """API address the *other* clusters' pods use; unset: the context's server in the kubeconfig."""
     gateway: GatewayConfig = Field(default_factory=GatewayConfig)
     exports: list[ExportConfig] = Field(default_factory=list)
+    extra_values: ExtraValues = Field(default_factory=ExtraValues)
+    """This cluster's pass-through values, merged over `linkerd.extraValues`."""
 
     @field_validator("api_server_address")
     @classmethod
@@ -162,13 +177,50 @@ class LinkConfig(_Strict):
         return self.target
 
 
+class HubTopology(_Strict):
+    hub: str
+    """Every other cluster of this stack links to the hub and the hub links to each of them."""
+
+
 class MeshConfig(_Strict):
     """The whole stack configuration."""
 
     linkerd: LinkerdConfig = Field(default_factory=LinkerdConfig)
     trust: TrustConfig = Field(default_factory=TrustConfig)
     clusters: dict[str, ClusterConfig]
+    topology: Optional[Union[Literal["full-mesh"], HubTopology]] = None
+    """Links generated between this stack's clusters; `links` may add more."""
     links: list[LinkConfig] = Field(default_factory=list)
+    """After validation: the topology's links followed by the explicit ones."""
+    protect: bool = True
+    """Protect the trust anchor's key and the control planes from deletion; `false` to lift it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_topology(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or raw.get("topology") is None:
+            return raw
+        topology, clusters = raw["topology"], sorted((raw.get("clusters") or {}).keys())
+        if topology == "full-mesh":
+            generated = [(s, t) for s in clusters for t in clusters if s != t]
+        elif isinstance(topology, dict) and isinstance(topology.get("hub"), str):
+            hub = topology["hub"]
+            if hub not in clusters:
+                raise ValueError(f"topology.hub: {hub!r} is not a cluster of this stack (known: {', '.join(clusters)})")
+            generated = [pair for c in clusters if c != hub for pair in ((c, hub), (hub, c))]
+        else:
+            return raw  # let field validation explain what a topology may be
+        explicit = raw.get("links") or []
+        problems = []
+        for i, link in enumerate(explicit):
+            if isinstance(link, dict) and (link.get("source"), link.get("target")) in generated:
+                problems.append(
+                    f"links[{i}]: {link.get('source')} -> {link.get('target')} is already created by "
+                    f"`topology`; remove it from links"
+                )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return {**raw, "links": [{"source": s, "target": t} for s, t in generated] + list(explicit)}
 
     @field_validator("clusters")
     @classmethod
@@ -219,6 +271,7 @@ class MeshConfig(_Strict):
                     "has nothing to do for a link whose target lives in another stack"
                 )
         problems.extend(self._gateway_problems())
+        problems.extend(self._extra_values_problems())
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -238,6 +291,18 @@ class MeshConfig(_Strict):
                         "`mode: remote-discovery` or give the cluster a gateway"
                     )
         return problems
+
+    def _extra_values_problems(self) -> list[str]:
+        from . import extra_values  # the key list is data; load it only when validating
+
+        version = self.linkerd.version
+        found = []
+        scopes = [("linkerd.extraValues", self.linkerd.extra_values)]
+        scopes += [(f"clusters.{n}.extraValues", c.extra_values) for n, c in self.clusters.items()]
+        for where, extra in scopes:
+            for section, values in extra.sections().items():
+                found += extra_values.problems(section, values, version, f"{where}.{section}")
+        return found
 
     # -- derived views, used by the components ------------------------------------------------
     def links_from(self, source: str) -> list[LinkConfig]:

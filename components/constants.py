@@ -59,6 +59,11 @@ TRUST_DOMAIN_ANNOTATION = "multicluster.linkerd.io/trust-domain"
 CLUSTER_DOMAIN_ANNOTATION = "multicluster.linkerd.io/cluster-domain"
 CREATED_BY_ANNOTATION = "linkerd.io/created-by"
 
+# Labels the service-mirror controller puts on the mirror Services it creates
+# (multicluster/service-mirror/cluster_watcher.go); `unlink` selected leftovers with them.
+MIRRORED_SERVICE_LABEL = "mirror.linkerd.io/mirrored-service"
+MIRROR_CLUSTER_NAME_LABEL = "mirror.linkerd.io/cluster-name"
+
 # Link CRD (multicluster.linkerd.io, storage version v1alpha3 since Linkerd 2.18).
 LINK_API_VERSION = "multicluster.linkerd.io/v1alpha3"
 LINK_KIND = "Link"

@@ -20,11 +20,11 @@ import pulumi_kubernetes as k8s
 
 from . import constants as c
 from .access import RemoteAccess, RemoteAccessArgs
-from .config import GatewayConfig, LinkerdConfig
+from .config import ExtraValues, GatewayConfig, LinkerdConfig
 from .gateway import read_gateway_service
 from .link_target import LinkTarget, public_outputs
 from .trust import IdentityIssuer
-from .values import ControllerEntry, control_plane_values, crds_values, multicluster_values
+from .values import ControllerEntry, control_plane_values, crds_values, merged_extra, multicluster_values
 from .webhooks import WebhookCertificates, WebhookCertificatesArgs
 
 
@@ -43,6 +43,10 @@ class ClusterInstallArgs:
     """One per link for which this cluster is the source."""
     inbound_sources: list[str] = field(default_factory=list)
     """Source clusters that link to this one; each gets its own access account."""
+    extra_values: ExtraValues = field(default_factory=ExtraValues)
+    """This cluster's pass-through values (merged over the mesh-wide ones)."""
+    protect: bool = True
+    """Protect the control plane from an accidental delete (`pulumi destroy` needs protect: false)."""
 
 
 class ClusterInstall(pulumi.ComponentResource):
@@ -74,7 +78,11 @@ class ClusterInstall(pulumi.ComponentResource):
             opts=on_cluster,
         )
         linkerd_ns = self.linkerd_namespace.metadata.name
-        crds = self._chart(f"{name}-linkerd-crds", c.CRDS_CHART, linkerd_ns, crds_values(args.linkerd), on_cluster)
+        def extra(section: str) -> dict[str, Any]:
+            return merged_extra(args.linkerd, args.extra_values, section)
+
+        crds = self._chart(f"{name}-linkerd-crds", c.CRDS_CHART, linkerd_ns,
+                           crds_values(args.linkerd, extra("crds")), on_cluster)
 
         issuer_secret = k8s.core.v1.Secret(
             f"{name}-identity-issuer",
@@ -96,8 +104,9 @@ class ClusterInstall(pulumi.ComponentResource):
             f"{name}-linkerd-control-plane",
             c.CONTROL_PLANE_CHART,
             linkerd_ns,
-            control_plane_values(args.linkerd, args.trust_bundle_pem, webhooks.ca_bundle),
-            after(crds, issuer_secret, *webhooks.secrets),
+            control_plane_values(args.linkerd, args.trust_bundle_pem, webhooks.ca_bundle, extra("controlPlane")),
+            pulumi.ResourceOptions.merge(after(crds, issuer_secret, *webhooks.secrets),
+                                         pulumi.ResourceOptions(protect=args.protect)),
         )
 
         self.multicluster_namespace = k8s.core.v1.Namespace(
@@ -110,7 +119,7 @@ class ClusterInstall(pulumi.ComponentResource):
             f"{name}-linkerd-multicluster",
             c.MULTICLUSTER_CHART,
             mc_ns,
-            multicluster_values(args.linkerd, args.gateway, args.controllers),
+            multicluster_values(args.linkerd, args.gateway, args.controllers, extra("multicluster")),
             # The multicluster chart's policy objects need the control plane's CRDs and webhooks.
             after(self.control_plane),
         )

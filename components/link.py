@@ -17,7 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional
 
+import shlex
+
 import pulumi
+import pulumi_command as command
 import pulumi_kubernetes as k8s
 import yaml
 
@@ -92,6 +95,19 @@ class LinkArgs:
     """The source's linkerd-multicluster chart: it installs the Link CRD and the controller."""
     created_by: str
     """`linkerd/cli <tag>`: `linkerd multicluster check` warns when it differs from the CLI's."""
+    source_kubectl_flags: list[str]
+    """`--context`/`--kubeconfig` flags that reach the source cluster, for the mirror cleanup."""
+
+
+def mirror_cleanup_command(target: str, kubectl_flags: list[str]) -> str:
+    """What `linkerd multicluster unlink` deleted and nothing deletes today: the mirror Services a
+    Link's controller created (they survive the Link, service-mirror `Stop(false)`), and its Lease."""
+    kubectl = shlex.join(["kubectl", *kubectl_flags])
+    selector = f"{c.MIRRORED_SERVICE_LABEL}=true,{c.MIRROR_CLUSTER_NAME_LABEL}={target}"
+    return (
+        f"{kubectl} delete service --all-namespaces -l {shlex.quote(selector)} --ignore-not-found && "
+        f"{kubectl} delete lease -n {c.MULTICLUSTER_NAMESPACE} service-mirror-write-{target} --ignore-not-found"
+    )
 
 
 class Link(pulumi.ComponentResource):
@@ -136,6 +152,17 @@ class Link(pulumi.ComponentResource):
         )
         self.credentials_secrets = [mirror_secret, destination_secret]
 
+        # Runs only when the link goes (unlink, cluster removed, destroy). The Link depends on it,
+        # so Pulumi deletes the Link first; its controller entry was already removed by the chart
+        # update, which Pulumi applies before deletions. Needs kubectl where `pulumi` runs.
+        self.mirror_cleanup = command.local.Command(
+            f"{name}-mirror-cleanup",
+            create=f"echo mirror cleanup armed for link {args.source_cluster} -> {target.name}",
+            update=f"echo mirror cleanup armed for link {args.source_cluster} -> {target.name}",
+            delete=mirror_cleanup_command(target.name, args.source_kubectl_flags),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
         spec = pulumi.Output.all(
             domain=target.cluster_domain, ns=target.linkerd_namespace, gateway=target.gateway
         ).apply(lambda v: link_spec(target.name, v["domain"], v["ns"], v["gateway"]))
@@ -154,7 +181,7 @@ class Link(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(
                 on_source,
                 pulumi.ResourceOptions(
-                    depends_on=[args.multicluster_chart, mirror_secret, destination_secret]
+                    depends_on=[args.multicluster_chart, mirror_secret, destination_secret, self.mirror_cleanup]
                 ),
             ),
         )

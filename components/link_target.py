@@ -2,7 +2,7 @@
 
 It is the seam between single-stack meshes and per-cluster stacks: a target installed by this
 stack offers it directly (`ClusterInstall.link_target`), a target installed by another stack offers
-it through that stack's outputs (`from_stack`). `Link` only ever sees a `LinkTarget`.
+it through that stack's outputs (`when_granted`). `Link` only ever sees a `LinkTarget`.
 
 Stack outputs that carry it (written by `public_outputs` / `credential_outputs`):
 - `linkTargets.<cluster>`: public facts (domains, API address, gateway fields);
@@ -11,7 +11,7 @@ Stack outputs that carry it (written by `public_outputs` / `credential_outputs`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 
@@ -60,39 +60,49 @@ def require_stack_output(ref: pulumi.StackReference, stack_name: str, output: st
     return ref.get_output(output).apply(present)
 
 
-def from_stack(ref: pulumi.StackReference, stack_name: str, target: str, source: str) -> LinkTarget:
-    """A target installed by another stack of this project, read from its outputs."""
+def when_granted(
+    ref: pulumi.StackReference, stack_name: str, target: str, source: str,
+    create: Callable[[LinkTarget], Any],
+) -> pulumi.Output[bool]:
+    """Call `create` with the target's `LinkTarget` once the other stack grants `source` access.
 
-    def pick_target(targets: Optional[dict]) -> dict:
-        found = (targets or {}).get(target)
-        if found is None:
-            raise MissingStackOutput(
-                f"stack {stack_name} does not install cluster {target!r} (its output linkTargets has "
-                f"{sorted(targets or {})}); check links[].targetStack, and run `pulumi up` on that stack first"
+    Stack outputs are known in a preview too, so the decision is visible in `pulumi preview`.
+    Until that stack has run with a link `{source, target}`, this link is skipped with a warning
+    instead of failing: per-cluster stacks that link to each other (a full mesh) converge by
+    running every stack once, then once more.
+    """
+
+    def decide(outputs: dict[str, Any]) -> bool:
+        info = (outputs.get("targets") or {}).get(target)
+        creds = ((outputs.get("creds") or {}).get(target) or {}).get(source)
+        if info is None or creds is None:
+            pulumi.log.warn(
+                f"link {source} -> {target} skipped: stack {stack_name} does not grant {source!r} access "
+                f"to {target!r} yet. Give that stack the link `{{source: {source}, target: {target}}}`, "
+                f"run `pulumi up` on it, then run this stack again."
             )
-        return found
-
-    def pick_credentials(creds: Optional[dict]) -> dict:
-        found = ((creds or {}).get(target) or {}).get(source)
-        if found is None:
-            raise MissingStackOutput(
-                f"stack {stack_name} grants {source!r} no access to {target!r}: add "
-                f"`{{source: {source}, target: {target}}}` to that stack's links and run `pulumi up` there first"
+            return False
+        create(
+            LinkTarget(
+                name=target,
+                cluster_domain=info["clusterDomain"],
+                trust_domain=info["trustDomain"],
+                linkerd_namespace=info["linkerdNamespace"],
+                api_server_address=info["apiServerAddress"],
+                gateway=info.get("gateway"),
+                gateway_enabled=bool(info.get("gatewayEnabled", True)),
+                credentials=pulumi.Output.secret(creds),
             )
-        return found
+        )
+        return True
 
-    hint = (f"it must install cluster {target!r} and list a link to it; "
-            f"run `pulumi up` on {stack_name} before this stack")
-    info = require_stack_output(ref, stack_name, "linkTargets", hint).apply(pick_target)
-    return LinkTarget(
-        name=target,
-        cluster_domain=info["clusterDomain"],
-        trust_domain=info["trustDomain"],
-        linkerd_namespace=info["linkerdNamespace"],
-        api_server_address=info["apiServerAddress"],
-        gateway=info["gateway"],
-        gateway_enabled=info["gatewayEnabled"],
-        credentials=pulumi.Output.secret(
-            require_stack_output(ref, stack_name, "linkCredentials", hint).apply(pick_credentials)
-        ),
+    return pulumi.Output.all(
+        targets=ref.get_output("linkTargets"), creds=ref.get_output("linkCredentials")
+    ).apply(decide)
+
+
+def gateway_enabled_in(ref: pulumi.StackReference, target: str) -> pulumi.Output[bool]:
+    """Whether the other stack's `target` has a gateway (True until that stack says otherwise)."""
+    return ref.get_output("linkTargets").apply(
+        lambda targets: bool(((targets or {}).get(target) or {}).get("gatewayEnabled", True))
     )

@@ -16,8 +16,8 @@ from .config import LinkConfig, MeshConfig
 from .exports import ExportedServices, ExportedServicesArgs
 from .install import ClusterInstall, ClusterInstallArgs
 from .link import Link, LinkArgs
-from .link_target import LinkTarget, from_stack, require_stack_output
-from .providers import api_server_address, cluster_provider
+from .link_target import LinkTarget, gateway_enabled_in, require_stack_output, when_granted
+from .providers import api_server_address, cluster_provider, kubectl_flags
 from .trust import AnchorMaterial, IdentityIssuer, IdentityIssuerArgs, TrustAnchor, TrustAnchorArgs
 from .values import ControllerEntry
 
@@ -64,29 +64,27 @@ class Mesh(pulumi.ComponentResource):
                     api_server_address=api_server_address(cname, cluster) if inbound else None,
                     controllers=[self._controller(l) for l in config.links_from(cname)],
                     inbound_sources=inbound,
+                    extra_values=cluster.extra_values,
+                    protect=config.protect,
                 ),
                 opts=child,
             )
 
-        created_by = f"linkerd/cli {c.edge_tag(linkerd.version)}"
+        self._created_by = f"linkerd/cli {c.edge_tag(linkerd.version)}"
+        self._providers = providers
         self.links = {}
+        self.deferred_links: dict[tuple[str, str], pulumi.Output[bool]] = {}
         for link in config.links:
             if link.source not in config.clusters:
                 continue  # another stack installs the source; this one only granted access
-            source = self.installs[link.source]
-            self.links[(link.source, link.target)] = Link(
-                f"{link.source}-to-{link.target}",
-                LinkArgs(
-                    source_cluster=link.source,
-                    target=self._target(link),
-                    source_provider=providers[link.source],
-                    source_linkerd_namespace=source.linkerd_namespace.metadata.name,
-                    source_multicluster_namespace=source.multicluster_namespace.metadata.name,
-                    multicluster_chart=source.multicluster,
-                    created_by=created_by,
-                ),
-                opts=child,
-            )
+            if link.target in self.installs:
+                self._link(link, self.installs[link.target].link_target(link.source))
+            else:
+                assert link.target_stack is not None  # guaranteed by config validation
+                self.deferred_links[(link.source, link.target)] = when_granted(
+                    self._stack(link.target_stack), link.target_stack, link.target, link.source,
+                    lambda target, link=link: self._link(link, target),
+                )
 
         for cname, cluster in config.clusters.items():
             if cluster.exports:
@@ -109,7 +107,7 @@ class Mesh(pulumi.ComponentResource):
     def _trust_anchor(self, child: pulumi.ResourceOptions) -> tuple[Optional[TrustAnchor], AnchorMaterial]:
         trust = self._config.trust
         if trust.from_stack is None:
-            anchor = TrustAnchor("trust-anchor", TrustAnchorArgs(validity_hours=trust.anchor_validity_hours), opts=child)
+            anchor = TrustAnchor("trust-anchor", TrustAnchorArgs(validity_hours=trust.anchor_validity_hours, protect=self._config.protect), opts=child)
             return anchor, anchor.material
         ref = self._stack(trust.from_stack)
         hint = (f"that stack must generate the anchor (no trust.fromStack of its own); "
@@ -128,13 +126,27 @@ class Mesh(pulumi.ComponentResource):
         target = self._config.clusters.get(link.target)
         if target is not None:
             return ControllerEntry(link_name=link.name, gateway_enabled=target.gateway.type != "none")
-        return ControllerEntry(link_name=link.name, gateway_enabled=self._target(link).gateway_enabled)
-
-    def _target(self, link: LinkConfig) -> LinkTarget:
-        if link.target in self.installs:
-            return self.installs[link.target].link_target(link.source)
         assert link.target_stack is not None  # guaranteed by config validation
-        return from_stack(self._stack(link.target_stack), link.target_stack, link.target, link.source)
+        return ControllerEntry(link_name=link.name, gateway_enabled=gateway_enabled_in(self._stack(link.target_stack), link.target))
+
+    def _link(self, link: LinkConfig, target: LinkTarget) -> Link:
+        source = self.installs[link.source]
+        created = Link(
+            f"{link.source}-to-{link.target}",
+            LinkArgs(
+                source_cluster=link.source,
+                target=target,
+                source_provider=self._providers[link.source],
+                source_linkerd_namespace=source.linkerd_namespace.metadata.name,
+                source_multicluster_namespace=source.multicluster_namespace.metadata.name,
+                multicluster_chart=source.multicluster,
+                created_by=self._created_by,
+                source_kubectl_flags=kubectl_flags(self._config.clusters[link.source]),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.links[(link.source, link.target)] = created
+        return created
 
     # -- what the stack exports --------------------------------------------------------------
     def outputs(self) -> dict[str, Any]:

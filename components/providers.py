@@ -33,6 +33,14 @@ def cluster_provider(name: str, cluster: ClusterConfig) -> k8s.Provider:
     )
 
 
+def kubectl_flags(cluster: ClusterConfig) -> list[str]:
+    """kubectl flags reaching the same cluster as the provider (for commands run at delete time)."""
+    flags = ["--context", cluster.context]
+    if cluster.kubeconfig:
+        flags += ["--kubeconfig", os.path.expanduser(cluster.kubeconfig)]
+    return flags
+
+
 def _kubeconfig_paths(cluster: ClusterConfig) -> list[Path]:
     if cluster.kubeconfig:
         return [Path(os.path.expanduser(cluster.kubeconfig))]

@@ -50,6 +50,8 @@ class AnchorMaterial:
 class TrustAnchorArgs:
     validity_hours: int
     """Lifetime of the anchor certificate. Keep it long: replacing it is a multi-step rotation."""
+    protect: bool = True
+    """Protect the anchor's key: losing it means re-issuing every cluster's trust (a bundle rotation)."""
 
 
 class TrustAnchor(pulumi.ComponentResource):
@@ -63,7 +65,8 @@ class TrustAnchor(pulumi.ComponentResource):
         super().__init__("linkerd-multicluster:trust:TrustAnchor", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.private_key = tls.PrivateKey(
-            f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child
+            f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256",
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         self.certificate = tls.SelfSignedCert(
             f"{name}-cert",

@@ -7,12 +7,12 @@ program must pin for a stable render, are set.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Optional
 
 import pulumi
 
 from . import constants as c
-from .config import GatewayConfig, LinkerdConfig
+from .config import ExtraValues, GatewayConfig, LinkerdConfig
 
 # The settings of linkerd-control-plane's values-ha.yaml (edge-26.8.3). Chart v4 cannot read a
 # values file from inside the chart archive, so `ha: true` applies them from here.
@@ -53,13 +53,19 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def crds_values(linkerd: LinkerdConfig) -> dict[str, Any]:
+def merged_extra(linkerd: LinkerdConfig, cluster_extra: ExtraValues, section: str) -> dict[str, Any]:
+    """The mesh-wide `extraValues.<section>` with the cluster's own merged over it."""
+    return _merge(linkerd.extra_values.sections()[section], cluster_extra.sections()[section])
+
+
+def crds_values(linkerd: LinkerdConfig, extra: Optional[dict[str, Any]] = None) -> dict[str, Any]:
     """linkerd-crds: the Gateway API CRDs are a prerequisite that `linkerd check` enforces."""
-    return {"installGatewayAPI": linkerd.install_gateway_api}
+    return _merge({"installGatewayAPI": linkerd.install_gateway_api}, extra or {})
 
 
 def control_plane_values(
-    linkerd: LinkerdConfig, trust_bundle_pem: pulumi.Input[str], webhook_ca_pem: pulumi.Input[str]
+    linkerd: LinkerdConfig, trust_bundle_pem: pulumi.Input[str], webhook_ca_pem: pulumi.Input[str],
+    extra: Optional[dict[str, Any]] = None,
 ) -> dict[str, Any]:
     """linkerd-control-plane: the trust bundle and public CAs only; every key lives in Secrets."""
     webhook = {"externalSecret": True, "caBundle": webhook_ca_pem}
@@ -76,11 +82,12 @@ def control_plane_values(
         # every preview. It only reports usage to the Linkerd project.
         "disableHeartBeat": True,
     }
-    return _merge(values, CONTROL_PLANE_HA) if linkerd.ha else values
+    return _merge(_merge(values, CONTROL_PLANE_HA) if linkerd.ha else values, extra or {})
 
 
 def multicluster_values(
-    linkerd: LinkerdConfig, gateway: GatewayConfig, controllers: list[ControllerEntry]
+    linkerd: LinkerdConfig, gateway: GatewayConfig, controllers: list[ControllerEntry],
+    extra: Optional[dict[str, Any]] = None,
 ) -> dict[str, Any]:
     """linkerd-multicluster: the gateway, one controller per outbound link, no hook Job."""
     values: dict[str, Any] = {
@@ -98,7 +105,7 @@ def multicluster_values(
             for e in controllers
         ],
     }
-    return _merge(values, MULTICLUSTER_HA) if linkerd.ha else values
+    return _merge(_merge(values, MULTICLUSTER_HA) if linkerd.ha else values, extra or {})
 
 
 def _gateway_values(gateway: GatewayConfig) -> dict[str, Any]:

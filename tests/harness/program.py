@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import runpy
 from pathlib import Path
 from typing import Any, Optional
@@ -32,6 +33,8 @@ class Run:
     """Resolved stack outputs (None where unknown)."""
     secret: set[str]
     unknown: set[str]
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    """What the program logged with `pulumi.log.warn` (shown by the CLI as warnings)."""
 
     def as_stack_reference(self) -> StackOutputs:
         """This run's outputs as another stack's StackReference would see them."""
@@ -57,7 +60,8 @@ def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = F
     settings.ROOT.set(None)  # a fresh root Stack: no exports left over from an earlier run
     mocks = MeshMocks(preview=preview, stacks=stacks, world=world or default_world())
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    logger, warnings = _capturing_logger()
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger)
     values = {f"{PROJECT}:{k}": json.dumps(v) for k, v in config.items()}
     values.update(raw_config or {})
     pulumi.runtime.set_all_config(values, [])
@@ -78,7 +82,21 @@ def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = F
             resolved[name] = await out.future()
 
     execute()
-    return Run(monitor=monitor, mocks=mocks, outputs=resolved, secret=secret, unknown=unknown)
+    return Run(monitor=monitor, mocks=mocks, outputs=resolved, secret=secret, unknown=unknown, warnings=warnings)
+
+
+def _capturing_logger() -> tuple[logging.Logger, list[str]]:
+    warnings: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                warnings.append(record.getMessage())
+
+    logger = logging.getLogger(f"pulumi-mocks-{id(warnings)}")
+    logger.propagate = False
+    logger.addHandler(Capture())
+    return logger, warnings
 
 
 def default_world() -> World:

@@ -1,0 +1,96 @@
+"""Pass-through Helm values for advanced users, checked against the charts' real keys.
+
+Helm silently ignores a misspelt values key, so `extraValues` are checked against the key paths of
+the pinned charts' values.yaml (components/data/values_keys.json, generated from upstream by
+tools/extract_values_keys.py). Keys the program itself manages are refused with the config key to
+use instead: overriding them would break the mesh (trust bundle, issuer scheme, controllers) or
+put key material into Helm values.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CHART_OF_SECTION = {"crds": "linkerd-crds", "controlPlane": "linkerd-control-plane", "multicluster": "linkerd-multicluster"}
+
+_WEBHOOK_KEYS = {
+    f"{hook}.{k}": "the program supplies webhook certificates through Secrets"
+    for hook in ("proxyInjector", "profileValidator", "policyValidator")
+    for k in ("externalSecret", "caBundle", "crtPEM", "keyPEM", "injectCaFrom", "injectCaFromSecret")
+}
+
+# value key path -> what to use instead
+MANAGED = {
+    "linkerd-crds": {"installGatewayAPI": "linkerd.installGatewayApi"},
+    "linkerd-control-plane": {
+        "identityTrustAnchorsPEM": "the `trust` keys (every cluster must get the same bundle)",
+        "identityTrustDomain": "linkerd.trustDomain",
+        "clusterDomain": "linkerd.clusterDomain",
+        "identity.issuer": "the `trust` keys (the issuer comes from a Secret, never from values)",
+        "identity.externalCA": "the `trust` keys",
+        "disableHeartBeat": "nothing: the heartbeat's render-time schedule would diff on every preview",
+        **_WEBHOOK_KEYS,
+    },
+    "linkerd-multicluster": {
+        "linkerdNamespace": "nothing: the program installs Linkerd in `linkerd`",
+        "identityTrustDomain": "linkerd.trustDomain",
+        "createNamespaceMetadataJob": "nothing: Chart v4 skips Helm hooks; the program labels the namespace",
+        "remoteMirrorServiceAccount": "`links` (one access account per source cluster)",
+        "remoteMirrorServiceAccountName": "`links` (one access account per source cluster)",
+        "gateway.enabled": "clusters.<name>.gateway.type",
+        "gateway.serviceType": "clusters.<name>.gateway.serviceType",
+        "gateway.port": "clusters.<name>.gateway.port",
+        "gateway.probe.port": "clusters.<name>.gateway.probePort",
+        "gateway.probe.seconds": "clusters.<name>.gateway.probeSeconds",
+        "controllers": "`links` (one controller per outbound link)",
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def _known() -> dict[str, Any]:
+    return json.loads((Path(__file__).with_name("data") / "values_keys.json").read_text())
+
+
+def _leaves(values: dict[str, Any], prefix: str = ""):
+    for key, value in values.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and value:
+            yield from _leaves(value, path)
+        else:
+            yield path, value
+
+
+def _free_form_parent(path: str, keys: dict[str, str]) -> bool:
+    """True when a prefix of `path` is a map whose children values.yaml does not enumerate
+    (podAnnotations, nodeSelector, resources: {} ...): anything below it is the user's."""
+    parts = path.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:i])
+        if keys.get(prefix) in ("dict", "null") and not any(k.startswith(prefix + ".") for k in keys):
+            return True
+    return False
+
+
+def problems(section: str, values: dict[str, Any], chart_version: str, where: str) -> list[str]:
+    """Problems with one `extraValues.<section>` map; `where` is its config key for messages."""
+    chart = CHART_OF_SECTION[section]
+    known = _known()
+    found = []
+    for path, value in _leaves(values):
+        key = f"{where}.{path}"
+        managed = next((m for m in MANAGED[chart] if path == m or path.startswith(m + ".")), None)
+        if managed is not None:
+            found.append(f"{key}: set by the program; use {MANAGED[chart][managed]} instead")
+            continue
+        if isinstance(value, str) and "PRIVATE KEY-----" in value:
+            found.append(f"{key}: private keys must not go into Helm values (they would show in diffs)")
+            continue
+        if known["chartVersion"] != chart_version:
+            continue  # no key list for this version; cannot judge (the README says so)
+        keys = known["charts"][chart]
+        if path not in keys and not _free_form_parent(path, keys):
+            found.append(f"{key}: {chart} {known['chartVersion']} has no value {path!r}")
+    return found
