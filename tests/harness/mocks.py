@@ -48,7 +48,8 @@ class StackOutputs:
 
 class MeshMocks(Mocks):
     def __init__(self, preview: bool = False, stacks: Optional[dict[str, StackOutputs]] = None,
-                 world: Optional[World] = None):
+                 world: Optional[World] = None, stack: str = "dev"):
+        self.stack = stack
         self.preview = preview
         self.stacks = stacks or {}
         self.world = world or World()
@@ -68,9 +69,10 @@ class MeshMocks(Mocks):
         if minter is not None:
             # Like Pulumi state: same resource, same inputs -> the outputs of the first creation
             # (ECDSA signatures are randomised, so minting again would differ).
-            key = (args.typ, args.name, json.dumps(inputs, sort_keys=True))
+            # Keys are derived from the stack and resource name: two stacks never share a key.
+            key = (args.typ, f"{self.stack}/{args.name}", json.dumps(inputs, sort_keys=True))
             if key not in _STATE:
-                _STATE[key] = minter(args.name, inputs)
+                _STATE[key] = minter(key[1], inputs)
             outputs.update(_STATE[key])
         elif args.typ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
             outputs["data"] = {

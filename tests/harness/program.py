@@ -58,7 +58,7 @@ def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = F
                 raw_config: Optional[dict[str, str]] = None) -> Run:
     """Run `__main__.py` with `config` (top-level key -> object) as stack config."""
     settings.ROOT.set(None)  # a fresh root Stack: no exports left over from an earlier run
-    mocks = MeshMocks(preview=preview, stacks=stacks, world=world or default_world())
+    mocks = MeshMocks(preview=preview, stacks=stacks, world=world or default_world(), stack=stack)
     monitor = RecordingMonitor(mocks)
     logger, warnings = _capturing_logger()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger)

@@ -1,0 +1,143 @@
+"""Turn upstream Helm values files into this project's fixture format, and regenerate it.
+
+Key paths are dotted (`gateway.probe.port`). A key that is not a plain identifier (it holds a
+dot or a slash, like the label key `kubernetes.io/os`) is written in brackets and quoted:
+`nodeSelector["kubernetes.io/os"]`, so every path splits back into its keys without ambiguity.
+Lists are leaves: their items are user data, not chart keys; where the fixture does name keys
+inside list items, `[]` stands for "any item" (`controllers[].link.ref.name`).
+
+Regenerate the data file after a Linkerd upgrade (then review the diff and the hand-written
+facts in `edge_26_8_3.py`):
+
+    python -m tests.upstream.extract ../shared/reference/linkerd/edge-26.8.3 \
+        tests/upstream/edge_26_8_3.values.json
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_PATH_TOKEN = re.compile(r'(\[\])|\["((?:[^"\\]|\\.)*)"\]|([A-Za-z0-9_-]+)')
+# `[]` stands for "any item of this list", as in `controllers[].link.ref.name`.
+LIST_ITEM = "[]"
+
+# Chart name -> (values file, HA values file or None), as named in the reference folder.
+CHART_FILES: dict[str, tuple[str, str | None]] = {
+    "linkerd-crds": ("linkerd-crds.values.yaml", None),
+    "linkerd-control-plane": ("linkerd-control-plane.values.yaml", "linkerd-control-plane.values-ha.yaml"),
+    "linkerd-multicluster": ("linkerd-multicluster.values.yaml", "linkerd-multicluster.values-ha.yaml"),
+}
+
+
+def join_path(keys: tuple[str, ...] | list[str]) -> str:
+    """`("nodeSelector", "kubernetes.io/os")` -> `nodeSelector["kubernetes.io/os"]`."""
+    out = ""
+    for k in keys:
+        if k == LIST_ITEM:
+            out += LIST_ITEM
+        elif _PLAIN_KEY.match(k):
+            out += ("." if out else "") + k
+        else:
+            out += '["' + k.replace("\\", "\\\\").replace('"', '\\"') + '"]'
+    return out
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    """Inverse of `join_path`."""
+    keys: list[str] = []
+    pos = 0
+    while pos < len(path):
+        if path[pos] == "." and keys:
+            pos += 1
+        m = _PATH_TOKEN.match(path, pos)
+        if not m:
+            raise ValueError(f"malformed key path {path!r} at offset {pos}")
+        item, quoted, plain = m.groups()
+        if item:
+            keys.append(LIST_ITEM)
+        elif quoted is not None:
+            keys.append(re.sub(r"\\(.)", r"\1", quoted))
+        else:
+            keys.append(plain)
+        pos = m.end()
+    return tuple(keys)
+
+
+def type_name(value: Any) -> str:
+    """The fixture's type vocabulary: bool/int/float/str/list/dict/null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return "bool"
+    for t, name in ((int, "int"), (float, "float"), (str, "str"), (list, "list"), (dict, "dict")):
+        if isinstance(value, t):
+            return name
+    raise TypeError(f"unexpected YAML value type {type(value).__name__}")
+
+
+def walk(doc: dict[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every (keys, value) of a mapping tree, parents before children; lists are not entered."""
+    for k, v in doc.items():
+        keys = prefix + (str(k),)
+        yield keys, v
+        if isinstance(v, dict):
+            yield from walk(v, keys)
+
+
+def key_types(doc: dict[str, Any] | None) -> dict[str, str]:
+    """Every mapping and leaf path of a values document with its type name."""
+    return {join_path(k): type_name(v) for k, v in walk(doc or {})}
+
+
+def leaf_values(doc: dict[str, Any] | None) -> dict[str, Any]:
+    """Leaves only (scalars, lists, empty mappings): what an overlay like values-ha.yaml sets.
+    YAML anchors/aliases are already resolved by the loader."""
+    return {
+        join_path(k): v
+        for k, v in walk(doc or {})
+        if not isinstance(v, dict) or not v
+    }
+
+
+def load_yaml(path: Path) -> Any:
+    return yaml.safe_load(path.read_text())
+
+
+def extract(reference_dir: Path) -> dict[str, Any]:
+    """The generated part of the fixture, from the upstream reference folder."""
+    values_keys: dict[str, dict[str, str]] = {}
+    ha_values: dict[str, dict[str, Any]] = {}
+    for chart, (values_file, ha_file) in CHART_FILES.items():
+        values_keys[chart] = dict(sorted(key_types(load_yaml(reference_dir / values_file)).items()))
+        if ha_file:
+            ha_values[chart] = dict(sorted(leaf_values(load_yaml(reference_dir / ha_file)).items()))
+    return {"values_keys": values_keys, "ha_values": ha_values}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    reference_dir, out = Path(argv[0]), Path(argv[1])
+    data = {
+        "_comment": (
+            "Generated by tests/upstream/extract.py from the linkerd2 edge-26.8.3 values files "
+            "(charts/linkerd-crds/values.yaml, charts/linkerd-control-plane/values.yaml and "
+            "values-ha.yaml, multicluster/charts/linkerd-multicluster/values.yaml and "
+            "values-ha.yaml). Key paths and types only, plus the HA overlay's leaf values. "
+            "Checked by tests/test_upstream_drift.py; regenerate rather than edit."
+        ),
+        **extract(reference_dir),
+    }
+    out.write_text(json.dumps(data, indent=1, sort_keys=False, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
