@@ -1,0 +1,283 @@
+"""Meshes of N clusters: topologies, per-cluster stacks, least privilege, add/remove, destroy order."""
+from __future__ import annotations
+
+import functools
+import itertools
+
+import pytest
+
+from harness.program import Run, run_program
+from harness.recording import Registered
+from scenarios import CHART, LINK, SECRET
+
+SA = "kubernetes:core/v1:ServiceAccount"
+COMMAND = "command:local:Command"
+
+
+def cluster(i: int) -> dict:
+    return {
+        "context": f"c{i}",
+        "apiServerAddress": f"https://10.0.{i}.1:6443",
+        "gateway": {"addresses": [f"192.0.2.{i}"]},
+        "exports": [{"namespace": "app", "service": f"svc{i}"}],
+    }
+
+
+def mesh(n: int, **extra) -> dict:
+    return {"clusters": {f"c{i}": cluster(i) for i in range(1, n + 1)}, **extra}
+
+
+def links_of(run: Run) -> set[tuple[str, str]]:
+    """(source, target) of every Link, from where it runs and what it names."""
+    return {(r.provider_name, r.inputs["metadata"]["name"]) for r in run.monitor.by_type(LINK)}
+
+
+def accounts_of(run: Run) -> set[tuple[str, str]]:
+    """(target cluster, account name) of every remote-access ServiceAccount."""
+    return {(r.provider_name, r.inputs["metadata"]["name"]) for r in run.monitor.by_type(SA)}
+
+
+def controllers_of(run: Run, c: str) -> list[str]:
+    values = run.monitor.one(CHART, f"{c}-linkerd-multicluster").inputs["values"]
+    return [e["link"]["ref"]["name"] for e in values["controllers"]]
+
+
+def assert_consistent(run: Run, expected_links: set[tuple[str, str]]) -> None:
+    assert links_of(run) == expected_links
+    # one access account per (target, source) pair, named after the source
+    assert accounts_of(run) == {(t, f"linkerd-service-mirror-remote-access-{s}") for s, t in expected_links}
+    clusters = {c for pair in expected_links for c in pair}
+    for c in clusters:
+        assert sorted(controllers_of(run, c)) == sorted(t for s, t in expected_links if s == c)
+    # each link's kubeconfig uses the token granted to exactly that source in that target
+    for s, t in expected_links:
+        import yaml
+
+        kc = yaml.safe_load(run.monitor.one(SECRET, f"{s}-to-{t}-credentials").inputs["stringData"]["kubeconfig"])
+        assert kc["users"][0]["user"]["token"] == f"token-of-{t}-access-{s}-token"
+        assert kc["clusters"][0]["cluster"]["server"] == f"https://10.0.{t[1:]}.1:6443"
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_full_mesh_links_every_ordered_pair_once(n):
+    run = run_program(mesh(n, topology="full-mesh"))
+    names = [f"c{i}" for i in range(1, n + 1)]
+    expected = {(s, t) for s, t in itertools.permutations(names, 2)}
+    assert len(expected) == n * (n - 1)
+    assert_consistent(run, expected)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_hub_and_spoke_links_both_ways_between_hub_and_each_spoke(n):
+    run = run_program(mesh(n, topology={"hub": "c1"}))
+    spokes = [f"c{i}" for i in range(2, n + 1)]
+    expected = {pair for s in spokes for pair in ((s, "c1"), ("c1", s))}
+    assert len(expected) == 2 * (n - 1)
+    assert_consistent(run, expected)
+
+
+def test_explicit_links_add_to_a_topology():
+    run = run_program(mesh(3, topology={"hub": "c1"}, links=[{"source": "c2", "target": "c3"}]))
+    assert ("c2", "c3") in links_of(run) and ("c3", "c2") not in links_of(run)
+
+
+def test_an_explicit_link_the_topology_already_makes_is_an_error():
+    from components.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"links\[0\]: c2 -> c1 is already created by `topology`"):
+        run_program(mesh(3, topology={"hub": "c1"}, links=[{"source": "c2", "target": "c1"}]))
+
+
+def test_unknown_hub_is_an_error():
+    from components.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"linkerd-multicluster:topology.hub: 'c9' is not a cluster"):
+        run_program(mesh(2, topology={"hub": "c9"}))
+
+
+STACKS = {c: f"org/linkerd-multicluster/{c}" for c in ("c1", "c2", "c3")}
+
+
+def per_cluster_config(me: str) -> dict:
+    """Stack `me` installs one cluster, grants every other its access and links to every other."""
+    others = [c for c in STACKS if c != me]
+    return {
+        "trust": {} if me == "c1" else {"fromStack": STACKS["c1"]},
+        "clusters": {me: cluster(int(me[1]))},
+        "links": [{"source": o, "target": me} for o in others]
+        + [{"source": me, "target": o, "targetStack": STACKS[o]} for o in others],
+    }
+
+
+@functools.cache
+def deploy_per_cluster_stacks() -> dict[str, Run]:
+    """Every stack once, then once more: the documented way a per-cluster full mesh converges.
+    (Cached: the runs are deterministic and the tests only read them.)"""
+    outputs: dict[str, object] = {}
+    runs: dict[str, Run] = {}
+    for _ in range(2):
+        for me, stack_name in STACKS.items():
+            runs[me] = run_program(per_cluster_config(me), stack=me, stacks=dict(outputs))
+            outputs[stack_name] = runs[me].as_stack_reference()
+    return runs
+
+
+class TestPerClusterStacks:
+    """Three stacks, one cluster each, fully meshed; each target grants exactly its sources."""
+
+    def test_first_pass_warns_and_second_pass_links_everything(self):
+        first = run_program(per_cluster_config("c1"), stack="c1")
+        assert links_of(first) == set()
+        assert len(first.warnings) == 2 and all("run `pulumi up` on it" in w for w in first.warnings)
+        runs = deploy_per_cluster_stacks()
+        for me, run in runs.items():
+            assert links_of(run) == {(me, o) for o in STACKS if o != me}, me
+            assert accounts_of(run) == {(me, f"linkerd-service-mirror-remote-access-{o}") for o in STACKS if o != me}
+            assert run.warnings == []
+
+    def test_credentials_cross_stacks_only_as_secret_outputs(self):
+        runs = deploy_per_cluster_stacks()
+        for me, run in runs.items():
+            assert "linkCredentials" in run.secret
+            assert set(run.outputs["linkCredentials"][me]) == {o for o in STACKS if o != me}
+            assert "linkTargets" not in run.secret
+
+    def test_every_cluster_gets_the_first_stacks_bundle(self):
+        runs = deploy_per_cluster_stacks()
+        bundles = {me: run.monitor.one(CHART, f"{me}-linkerd-control-plane").inputs["values"]["identityTrustAnchorsPEM"]
+                   for me, run in runs.items()}
+        assert len(set(bundles.values())) == 1
+
+
+def inputs_by_name(run: Run) -> dict[tuple[str, str], dict]:
+    return {(r.typ, r.name): r.wire for r in run.monitor.registrations if not r.read}
+
+
+def delete_order(run: Run) -> list[tuple[str, str]]:
+    """The order Pulumi deletes these resources in: dependents before what they depend on
+    (reverse topological order of dependencies and parent links), ties by registration order."""
+    regs = [r for r in run.monitor.registrations if not r.read]
+    by_urn = {r.urn: r for r in regs}
+    needs = {r.urn: {d for d in r.dependencies if d in by_urn} | ({r.parent} if r.parent in by_urn else set())
+             for r in regs}
+    created: list[str] = []
+    pending = [r.urn for r in regs]
+    while pending:
+        ready = [u for u in pending if needs[u] <= set(created)]
+        assert ready, "dependency cycle"
+        created.extend(ready)
+        pending = [u for u in pending if u not in ready]
+    return [(by_urn[u].typ, by_urn[u].name) for u in reversed(created)]
+
+
+class TestChangingTheMesh:
+    def test_adding_a_cluster_changes_only_the_controllers_of_clusters_that_mirror_it(self):
+        before = inputs_by_name(run_program(mesh(2, topology="full-mesh")))
+        after = inputs_by_name(run_program(mesh(3, topology="full-mesh")))
+        assert set(before) <= set(after), "nothing that exists is removed or renamed"
+        changed = {k for k in before if before[k] != after[k]}
+        assert changed == {(CHART, "c1-linkerd-multicluster"), (CHART, "c2-linkerd-multicluster")}
+        added = {name for _, name in set(after) - set(before)}
+        assert {"c3-to-c1", "c1-to-c3", "c3-to-c2", "c2-to-c3", "c3-linkerd-control-plane"} <= added
+        assert all("c3" in name for name in added), sorted(n for n in added if "c3" not in n)
+
+    def test_removing_a_link_deletes_exactly_its_objects_in_order(self):
+        with_link = run_program(mesh(2, links=[{"source": "c1", "target": "c2"}, {"source": "c2", "target": "c1"}]))
+        without = run_program(mesh(2, links=[{"source": "c2", "target": "c1"}]))
+        before, after = inputs_by_name(with_link), inputs_by_name(without)
+        removed = {k for k in before if k not in after}
+        assert {(t, n) for t, n in removed if not t.startswith("linkerd-multicluster:")} == {
+            (LINK, "c1-to-c2-link"), (SECRET, "c1-to-c2-credentials"), (SECRET, "c1-to-c2-linkerd-credentials"),
+            (COMMAND, "c1-to-c2-mirror-cleanup"),
+            (SA, "c2-access-c1-account"), (SECRET, "c2-access-c1-token"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "c2-access-c1-role"),
+            ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "c2-access-c1-binding"),
+        }
+        # the controller entry goes with the (earlier) update of c1's chart
+        changed = {k for k in before if k in after and before[k] != after[k]}
+        assert changed == {(CHART, "c1-linkerd-multicluster")}
+        # Pulumi deletes dependents first: Link, then mirror cleanup and credentials, then access
+        order = [k for k in delete_order(with_link) if k in removed]
+        pos = {k: i for i, k in enumerate(order)}
+        assert pos[(LINK, "c1-to-c2-link")] < pos[(COMMAND, "c1-to-c2-mirror-cleanup")]
+        assert pos[(LINK, "c1-to-c2-link")] < pos[(SECRET, "c1-to-c2-credentials")]
+        assert pos[(LINK, "c1-to-c2-link")] < pos[(SECRET, "c1-to-c2-linkerd-credentials")]
+        assert pos[(SECRET, "c1-to-c2-credentials")] < pos[(SECRET, "c2-access-c1-token")]
+        assert pos[(SECRET, "c2-access-c1-token")] < pos[(SA, "c2-access-c1-account")]
+
+    def test_mirror_cleanup_deletes_what_the_controller_leaves_behind(self):
+        run = run_program(mesh(2, topology="full-mesh"))
+        cmd = run.monitor.one(COMMAND, "c1-to-c2-mirror-cleanup").inputs
+        delete = cmd["delete"]
+        assert "kubectl --context c1 delete service --all-namespaces" in delete
+        assert "mirror.linkerd.io/mirrored-service=true,mirror.linkerd.io/cluster-name=c2" in delete
+        assert "delete lease -n linkerd-multicluster service-mirror-write-c2" in delete
+        assert "echo" in cmd["create"]  # nothing happens on create
+
+    def test_removing_a_cluster_unlinks_it_before_its_install_goes(self):
+        three = run_program(mesh(3, topology="full-mesh"))
+        two = run_program(mesh(2, topology="full-mesh"))
+        removed = set(inputs_by_name(three)) - set(inputs_by_name(two))
+        order = [k for k in delete_order(three) if k in removed]
+        pos = {k: i for i, k in enumerate(order)}
+        for other in ("c1", "c2"):
+            # links to and from c3 go before c3's control plane and multicluster extension
+            for link in (f"{other}-to-c3-link", f"c3-to-{other}-link"):
+                assert pos[(LINK, link)] < pos[(CHART, "c3-linkerd-multicluster")]
+                assert pos[(LINK, link)] < pos[(CHART, "c3-linkerd-control-plane")]
+
+    def test_destroy_reverses_the_install_order(self):
+        run = run_program(mesh(2, topology="full-mesh"))
+        pos = {k: i for i, k in enumerate(delete_order(run))}
+        for c, o in (("c1", "c2"), ("c2", "c1")):
+            chain = [(LINK, f"{c}-to-{o}-link"), (CHART, f"{c}-linkerd-multicluster"),
+                     (CHART, f"{c}-linkerd-control-plane"), (CHART, f"{c}-linkerd-crds"),
+                     ("kubernetes:core/v1:Namespace", f"{c}-linkerd-namespace")]
+            assert [pos[k] for k in chain] == sorted(pos[k] for k in chain), chain
+
+
+class TestProtectAndExtraValues:
+    def test_anchor_key_and_control_planes_are_protected_by_default(self):
+        run = run_program(mesh(2, topology="full-mesh"))
+        assert run.monitor.one("tls:index/privateKey:PrivateKey", "trust-anchor-key").protect
+        for c in ("c1", "c2"):
+            assert run.monitor.one(CHART, f"{c}-linkerd-control-plane").protect
+            assert not run.monitor.one(CHART, f"{c}-linkerd-multicluster").protect
+
+    def test_protect_false_lifts_it(self):
+        run = run_program(mesh(2, topology="full-mesh", protect=False))
+        assert not any(r.protect for r in run.monitor.registrations)
+
+    def test_extra_values_reach_the_chart_with_cluster_over_mesh(self):
+        cfg = mesh(2, linkerd={"extraValues": {"controlPlane": {"controllerLogLevel": "debug", "podLabels": {"team": "mesh"}}}})
+        cfg["clusters"]["c2"]["extraValues"] = {"controlPlane": {"controllerLogLevel": "warn"},
+                                                "multicluster": {"gateway": {"nodeSelector": {"pool": "edge"}}}}
+        run = run_program(cfg)
+        c1 = run.monitor.one(CHART, "c1-linkerd-control-plane").inputs["values"]
+        c2 = run.monitor.one(CHART, "c2-linkerd-control-plane").inputs["values"]
+        assert (c1["controllerLogLevel"], c2["controllerLogLevel"]) == ("debug", "warn")
+        assert c2["podLabels"] == {"team": "mesh"}
+        assert c1["identityTrustAnchorsPEM"] == c2["identityTrustAnchorsPEM"]
+        mc2 = run.monitor.one(CHART, "c2-linkerd-multicluster").inputs["values"]
+        assert mc2["gateway"]["nodeSelector"] == {"pool": "edge"} and mc2["gateway"]["enabled"] is True
+
+    @pytest.mark.parametrize("extra, fragment", [
+        ({"controlPlane": {"controlerLogLevel": "debug"}},
+         "linkerd.extraValues.controlPlane.controlerLogLevel: linkerd-control-plane 2026.8.3 has no value"),
+        ({"controlPlane": {"identityTrustAnchorsPEM": "x"}},
+         "linkerd.extraValues.controlPlane.identityTrustAnchorsPEM: set by the program"),
+        ({"multicluster": {"controllers": [{"link": {"ref": {"name": "x"}}}]}},
+         "linkerd.extraValues.multicluster.controllers: set by the program; use `links`"),
+        ({"controlPlane": {"identity": {"issuer": {"tls": {"keyPEM": "x"}}}}},
+         "linkerd.extraValues.controlPlane.identity.issuer.tls.keyPEM: set by the program"),
+        ({"multicluster": {"gateway": {"serviceType": "NodePort"}}},
+         "use clusters.<name>.gateway.serviceType"),
+        ({"controlPlane": {"podAnnotations": {"x": "-----BEGIN EC PRIVATE KEY-----"}}},
+         "private keys must not go into Helm values"),
+    ])
+    def test_extra_values_are_checked_against_the_charts_keys(self, extra, fragment):
+        from components.config import ConfigError
+
+        with pytest.raises(ConfigError) as err:
+            run_program(mesh(2, linkerd={"extraValues": extra}))
+        assert fragment in str(err.value)
