@@ -81,15 +81,42 @@ class LinkerdConfig(_Strict):
         return v
 
 
+class CertKeyPair(_Strict):
+    """An existing certificate with its private key (the key as *secret* config)."""
+
+    cert_pem: str
+    key_pem: str
+
+
 class TrustConfig(_Strict):
-    """`linkerd-multicluster:trust`: where the shared trust anchor comes from."""
+    """`linkerd-multicluster:trust`: where the shared trust anchor comes from, and its lifecycle."""
 
     from_stack: Optional[str] = None
-    """`<org>/<project>/<stack>` whose anchor this stack uses; unset: generate one here."""
+    """`<org>/<project>/<stack>` whose anchor this stack uses; unset: this stack owns the anchor."""
+    anchor: Optional[CertKeyPair] = None
+    """An existing anchor with its key, instead of a generated one."""
+    existing_anchors_pem: Optional[str] = None
+    """Public PEMs (one or more) of anchors already trusted by running clusters, bundled in."""
     anchor_validity_hours: int = Field(default=87600, ge=1464)
     """Lifetime of a generated anchor (default 10 years; at least 61 days, see `linkerd check`)."""
     issuer_validity_hours: int = Field(default=8760, ge=1464)
     """Lifetime of each cluster's issuer (default 1 year)."""
+    anchor_generation: int = Field(default=0, ge=0)
+    """Which generated anchor is current; raised by one to finish an anchor rotation."""
+    rotation: Optional[Literal["add-anchor", "reissue-issuers"]] = None
+    """Anchor rotation step: `add-anchor` bundles generation+1 beside the current one;
+    `reissue-issuers` also signs the issuers with it. Finish by raising anchorGeneration."""
+    issuer_generation: int = Field(default=0, ge=0)
+    """Raise by one to re-issue every cluster's issuer (clusters.<name>.issuerGeneration: one)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "TrustConfig":
+        if self.from_stack is not None and (self.anchor is not None or self.existing_anchors_pem):
+            raise ValueError("fromStack takes the whole bundle from that stack; set anchor/existingAnchorsPem there")
+        if self.rotation is not None and (self.from_stack is not None or self.anchor is not None):
+            raise ValueError("rotation applies to a generated anchor; rotate in the stack that generates it, "
+                             "or supply the new anchor and list the old one in existingAnchorsPem")
+        return self
 
     @field_validator("from_stack")
     @classmethod
@@ -139,6 +166,10 @@ class ClusterConfig(_Strict):
     exports: list[ExportConfig] = Field(default_factory=list)
     extra_values: ExtraValues = Field(default_factory=ExtraValues)
     """This cluster's pass-through values, merged over `linkerd.extraValues`."""
+    issuer: Optional[CertKeyPair] = None
+    """Keep an existing issuer (e.g. of a cluster whose Linkerd predates this stack)."""
+    issuer_generation: Optional[int] = Field(default=None, ge=0)
+    """Overrides trust.issuerGeneration for this cluster: raise it to re-issue only this issuer."""
 
     @field_validator("api_server_address")
     @classmethod
@@ -365,4 +396,23 @@ def load() -> MeshConfig:
             f"invalid stack configuration:\n  {prefix}clusters: required key is missing; "
             "list the clusters this stack installs (see Pulumi.east.yaml)"
         )
+    _require_secret_keys(raw)
     return parse(raw)
+
+
+def _require_secret_keys(raw: dict[str, Any]) -> None:
+    """A private key in plaintext stack config would be committed with Pulumi.<stack>.yaml."""
+    places = []
+    trust = raw.get("trust") or {}
+    if isinstance(trust, dict) and isinstance(trust.get("anchor"), dict) and trust["anchor"].get("keyPem"):
+        places.append(("trust", "trust.anchor.keyPem"))
+    for name, cluster in (raw.get("clusters") or {}).items():
+        if isinstance(cluster, dict) and isinstance(cluster.get("issuer"), dict) and cluster["issuer"].get("keyPem"):
+            places.append(("clusters", f"clusters.{name}.issuer.keyPem"))
+    problems = [
+        f"  {PROJECT}:{path}: a private key must be secret config; set it with "
+        f"`pulumi config set --secret --path '{path}' -- \"$(cat key.pem)\"`"
+        for top, path in places if not pulumi.runtime.is_config_secret(f"{PROJECT}:{top}")
+    ]
+    if problems:
+        raise ConfigError("invalid stack configuration:\n" + "\n".join(problems))

@@ -23,7 +23,7 @@ from .access import RemoteAccess, RemoteAccessArgs
 from .config import ExtraValues, GatewayConfig, LinkerdConfig
 from .gateway import read_gateway_service
 from .link_target import LinkTarget, public_outputs
-from .trust import IdentityIssuer
+from .trust import IssuerMaterial
 from .values import ControllerEntry, control_plane_values, crds_values, merged_extra, multicluster_values
 from .webhooks import WebhookCertificates, WebhookCertificatesArgs
 
@@ -35,7 +35,7 @@ class ClusterInstallArgs:
     gateway: GatewayConfig
     trust_bundle_pem: pulumi.Input[str]
     """The mesh-wide bundle; identical for every cluster."""
-    issuer: IdentityIssuer
+    issuer: IssuerMaterial
     provider: k8s.Provider
     api_server_address: Optional[str]
     """Where other clusters' pods reach this API server; needed only when something links here."""

@@ -45,6 +45,10 @@ def public_outputs(t: LinkTarget) -> dict[str, Any]:
     }
 
 
+class MismatchedTrust(pulumi.RunError):
+    """Two clusters that would be linked trust different anchor bundles."""
+
+
 class MissingStackOutput(pulumi.RunError):
     """Another stack lacks an output this stack needs (not deployed yet, or not configured for it)."""
 
@@ -62,7 +66,7 @@ def require_stack_output(ref: pulumi.StackReference, stack_name: str, output: st
 
 def when_granted(
     ref: pulumi.StackReference, stack_name: str, target: str, source: str,
-    create: Callable[[LinkTarget], Any],
+    own_bundle: pulumi.Input[str], create: Callable[[LinkTarget], Any],
 ) -> pulumi.Output[bool]:
     """Call `create` with the target's `LinkTarget` once the other stack grants `source` access.
 
@@ -73,6 +77,15 @@ def when_granted(
     """
 
     def decide(outputs: dict[str, Any]) -> bool:
+        theirs, ours = outputs.get("bundle"), outputs.get("own")
+        if theirs and ours and theirs != ours:
+            # `linkerd multicluster check` ("clusters share trust anchors") would fail, and
+            # cross-cluster mTLS with it.
+            raise MismatchedTrust(
+                f"link {source} -> {target}: stack {stack_name} gives {target!r} another trust-anchor bundle "
+                f"than this stack gives {source!r}; every cluster of a mesh needs the identical bundle "
+                f"(use trust.fromStack: the stack that owns the anchor)"
+            )
         info = (outputs.get("targets") or {}).get(target)
         creds = ((outputs.get("creds") or {}).get(target) or {}).get(source)
         if info is None or creds is None:
@@ -97,7 +110,8 @@ def when_granted(
         return True
 
     return pulumi.Output.all(
-        targets=ref.get_output("linkTargets"), creds=ref.get_output("linkCredentials")
+        targets=ref.get_output("linkTargets"), creds=ref.get_output("linkCredentials"),
+        bundle=ref.get_output("trustAnchorsPem"), own=own_bundle,
     ).apply(decide)
 
 

@@ -18,7 +18,18 @@ from .install import ClusterInstall, ClusterInstallArgs
 from .link import Link, LinkArgs
 from .link_target import LinkTarget, gateway_enabled_in, require_stack_output, when_granted
 from .providers import api_server_address, cluster_provider, kubectl_flags
-from .trust import AnchorMaterial, IdentityIssuer, IdentityIssuerArgs, TrustAnchor, TrustAnchorArgs
+from .trust import (
+    AnchorMaterial,
+    IdentityIssuer,
+    IdentityIssuerArgs,
+    IssuerMaterial,
+    TrustAnchor,
+    checked_bundle,
+    checked_issuer,
+    expiry,
+    mesh_trust,
+    supplied_issuer,
+)
 from .values import ControllerEntry
 
 
@@ -26,7 +37,8 @@ class Mesh(pulumi.ComponentResource):
     """Everything one stack installs: its clusters, their links and their exported services."""
 
     anchor: AnchorMaterial
-    generated_anchor: Optional[TrustAnchor]
+    generated_anchors: list[TrustAnchor]
+    issuers: dict[str, IssuerMaterial]
     installs: dict[str, ClusterInstall]
     links: dict[tuple[str, str], Link]
 
@@ -37,20 +49,14 @@ class Mesh(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         linkerd = config.linkerd
 
-        self.generated_anchor, self.anchor = self._trust_anchor(child)
+        self.generated_anchors, self.anchor = self._trust_anchor(child)
         providers = {n: cluster_provider(n, cl) for n, cl in config.clusters.items()}
 
         self.installs = {}
+        self.issuers = {}
         for cname, cluster in config.clusters.items():
-            issuer = IdentityIssuer(
-                f"{cname}-issuer",
-                IdentityIssuerArgs(
-                    anchor=self.anchor,
-                    validity_hours=config.trust.issuer_validity_hours,
-                    trust_domain=linkerd.trust_domain,
-                ),
-                opts=child,
-            )
+            issuer = self._issuer(cname, child)
+            self.issuers[cname] = issuer
             inbound = [l.source for l in config.links_to(cname)]
             self.installs[cname] = ClusterInstall(
                 cname,
@@ -83,7 +89,7 @@ class Mesh(pulumi.ComponentResource):
                 assert link.target_stack is not None  # guaranteed by config validation
                 self.deferred_links[(link.source, link.target)] = when_granted(
                     self._stack(link.target_stack), link.target_stack, link.target, link.source,
-                    lambda target, link=link: self._link(link, target),
+                    self.anchor.bundle_pem, lambda target, link=link: self._link(link, target),
                 )
 
         for cname, cluster in config.clusters.items():
@@ -104,11 +110,11 @@ class Mesh(pulumi.ComponentResource):
             )
         return self._stack_refs[stack_name]
 
-    def _trust_anchor(self, child: pulumi.ResourceOptions) -> tuple[Optional[TrustAnchor], AnchorMaterial]:
+    def _trust_anchor(self, child: pulumi.ResourceOptions) -> tuple[list[TrustAnchor], AnchorMaterial]:
         trust = self._config.trust
         if trust.from_stack is None:
-            anchor = TrustAnchor("trust-anchor", TrustAnchorArgs(validity_hours=trust.anchor_validity_hours, protect=self._config.protect), opts=child)
-            return anchor, anchor.material
+            setup = mesh_trust(trust, self._config.protect, child)
+            return setup.generated, setup.material
         ref = self._stack(trust.from_stack)
         hint = (f"that stack must generate the anchor (no trust.fromStack of its own); "
                 f"run `pulumi up` on {trust.from_stack} before this stack")
@@ -116,11 +122,32 @@ class Mesh(pulumi.ComponentResource):
         def output(name: str) -> pulumi.Output[str]:
             return require_stack_output(ref, trust.from_stack, name, hint)
 
-        return None, AnchorMaterial(
+        return [], AnchorMaterial(
             cert_pem=output("trustAnchorCertPem"),
             private_key_pem=pulumi.Output.secret(output("trustAnchorKeyPem")),
-            bundle_pem=output("trustAnchorsPem"),
+            bundle_pem=checked_bundle(output("trustAnchorsPem"), f"trust bundle of {trust.from_stack}"),
         )
+
+    def _issuer(self, cname: str, child: pulumi.ResourceOptions) -> IssuerMaterial:
+        """A supplied issuer as it is, or a generated one; either is checked against the bundle."""
+        cfg, trust = self._config, self._config.trust
+        cluster = cfg.clusters[cname]
+        if cluster.issuer is not None:
+            material = supplied_issuer(cname, cluster.issuer)
+        else:
+            generation = cluster.issuer_generation if cluster.issuer_generation is not None else trust.issuer_generation
+            material = IdentityIssuer(
+                f"{cname}-issuer",
+                IdentityIssuerArgs(
+                    anchor=self.anchor,
+                    validity_hours=trust.issuer_validity_hours,
+                    trust_domain=cfg.linkerd.trust_domain,
+                    generation=generation,
+                ),
+                opts=child,
+            ).material
+        cert = checked_issuer(material.cert_pem, self.anchor.bundle_pem, f"cluster {cname!r} issuer")
+        return IssuerMaterial(cert_pem=cert, private_key_pem=material.private_key_pem)
 
     def _controller(self, link: LinkConfig) -> ControllerEntry:
         target = self._config.clusters.get(link.target)
@@ -168,7 +195,13 @@ class Mesh(pulumi.ComponentResource):
             out["linkCredentials"] = pulumi.Output.secret(
                 {n: {s: a.credentials for s, a in i.access.items()} for n, i in targets.items()}
             )
-        if self.generated_anchor is not None:
+        if cfg.trust.from_stack is None:
+            # For stacks with trust.fromStack: the anchor that signs issuers now (the new one
+            # from `rotation: reissue-issuers` on).
             out["trustAnchorCertPem"] = self.anchor.cert_pem
             out["trustAnchorKeyPem"] = self.anchor.private_key_pem
+        out["certificates"] = {
+            "trustAnchors": expiry(self.anchor.bundle_pem),
+            "issuers": {n: expiry(i.cert_pem) for n, i in self.issuers.items()},
+        }
         return out

@@ -12,10 +12,16 @@ which `linkerd check` (category linkerd-identity) enforces and this module follo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import pulumi
 import pulumi_tls as tls
+from cryptography.hazmat.primitives import serialization
+
+from . import cert_checks
+
+if TYPE_CHECKING:
+    from .config import CertKeyPair, TrustConfig
 
 # Subjects follow the Linkerd docs' conventions; anchor and issuer must not share a subject
 # (linkerd/linkerd2#5350: identical names made proxies reject the chain).
@@ -86,11 +92,23 @@ class TrustAnchor(pulumi.ComponentResource):
 
 
 @dataclass(frozen=True)
+class IssuerMaterial:
+    """One cluster's issuer as the control plane gets it (generated here or supplied)."""
+
+    cert_pem: pulumi.Output[str]
+    private_key_pem: pulumi.Output[str]
+    """A Pulumi secret."""
+
+
+@dataclass(frozen=True)
 class IdentityIssuerArgs:
     anchor: AnchorMaterial
     validity_hours: int
     trust_domain: str
     linkerd_namespace: str = "linkerd"
+    generation: int = 0
+    """Raising it replaces key, request and certificate: an explicit re-issue, because pulumi-tls
+    does not renew by itself (pulumi/pulumi-tls#39)."""
 
 
 class IdentityIssuer(pulumi.ComponentResource):
@@ -109,7 +127,8 @@ class IdentityIssuer(pulumi.ComponentResource):
         super().__init__("linkerd-multicluster:trust:IdentityIssuer", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.private_key = tls.PrivateKey(
-            f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child
+            f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256",
+            opts=pulumi.ResourceOptions(parent=self, replacement_trigger=args.generation),
         )
         # CN `identity.<linkerd ns>.<trust domain>` is the name the identity controller reports in
         # its errors and the CLI uses for the certificates it generates (cli/cmd/options.go).
@@ -136,4 +155,117 @@ class IdentityIssuer(pulumi.ComponentResource):
         self.cert_pem = self.certificate.cert_pem
         self.private_key_pem = pulumi.Output.secret(self.private_key.private_key_pem)
         self.expires_at = self.certificate.validity_end_time
+        self.material = IssuerMaterial(cert_pem=self.cert_pem, private_key_pem=self.private_key_pem)
         self.register_outputs({"certPem": self.cert_pem, "expiresAt": self.expires_at})
+
+
+# -- checks at preview time ------------------------------------------------------------------
+
+def checked_bundle(bundle_pem: pulumi.Output[str], where: str) -> pulumi.Output[str]:
+    """The bundle, after Linkerd's anchor rules (errors stop the program, warnings are shown).
+
+    Runs whenever the bundle is known: at once for supplied anchors, and in every preview of a
+    stack whose generated anchor exists, so an anchor nearing expiry is flagged before an `up`.
+    """
+
+    def check(bundle: str) -> str:
+        findings = []
+        for i, cert in enumerate(cert_checks.split_bundle(bundle, where)):
+            findings += cert_checks.check_anchor(cert, f"{where} certificate {i + 1}", cert_checks.now())
+        cert_checks.raise_or_warn(findings, pulumi.log.warn)
+        return bundle
+
+    return bundle_pem.apply(check)
+
+
+def checked_issuer(issuer_cert_pem: pulumi.Input[str], bundle_pem: pulumi.Input[str], where: str) -> pulumi.Output[str]:
+    """The issuer certificate, after Linkerd's issuer rules against the bundle it must chain to."""
+
+    def check(values: list) -> str:
+        cert_pem, bundle = values
+        [cert] = cert_checks.split_bundle(cert_pem, where)
+        anchors = cert_checks.split_bundle(bundle, "trust bundle")
+        cert_checks.raise_or_warn(cert_checks.check_issuer(cert, None, anchors, where, cert_checks.now()), pulumi.log.warn)
+        return cert_pem
+
+    return pulumi.Output.all(issuer_cert_pem, bundle_pem).apply(check)
+
+
+def supplied_issuer(cluster: str, pair: "CertKeyPair") -> IssuerMaterial:
+    """An existing issuer from config; its key must match (checked now, before anything runs)."""
+    where = f"clusters.{cluster}.issuer"
+    [cert] = cert_checks.split_bundle(pair.cert_pem, f"{where}.certPem")
+    findings = cert_checks.check_issuer(cert, pair.key_pem, [], where, cert_checks.now())
+    cert_checks.raise_or_warn([f for f in findings if f.level == "error"], pulumi.log.warn)
+    return IssuerMaterial(
+        cert_pem=pulumi.Output.from_input(pair.cert_pem.strip() + "\n"),
+        private_key_pem=pulumi.Output.secret(pair.key_pem.strip() + "\n"),
+    )
+
+
+def expiry(cert_pem: pulumi.Input[str]) -> pulumi.Output[list[dict]]:
+    """`[{subject, notAfter}]` of each certificate in a PEM text, for the stack outputs."""
+    return pulumi.Output.from_input(cert_pem).apply(
+        lambda text: [
+            {"subject": c.subject.rfc4514_string(), "notAfter": c.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")}
+            for c in cert_checks.split_bundle(text, "certificate")
+        ]
+    )
+
+
+# -- the mesh's trust: which anchors exist, which one signs, what every cluster trusts ----------
+
+@dataclass(frozen=True)
+class MeshTrust:
+    material: AnchorMaterial
+    """The signing anchor and the (checked) bundle."""
+    generated: list[TrustAnchor]
+    """Anchors this stack generated (empty with fromStack or a supplied anchor)."""
+
+
+def anchor_name(generation: int) -> str:
+    """Generation 0 keeps the original name, so existing stacks see no change."""
+    return "trust-anchor" if generation == 0 else f"trust-anchor-g{generation}"
+
+
+def mesh_trust(trust: "TrustConfig", protect: bool, opts: pulumi.ResourceOptions) -> MeshTrust:
+    """Anchors and bundle for a stack that owns its trust (no fromStack).
+
+    Rotation, in the order Linkerd needs (each a stack-config change and one `pulumi up`):
+    1. `rotation: add-anchor`: generation+1 is created and bundled beside the current anchor;
+       issuers stay signed by the current one. Every proxy learns to trust the new anchor.
+    2. `rotation: reissue-issuers`: issuers are re-signed by generation+1 (bundle unchanged).
+    3. `anchorGeneration: +1`, no rotation: the old anchor leaves the bundle and is deleted.
+    """
+    existing = []
+    if trust.existing_anchors_pem:
+        existing = [c.public_bytes(serialization.Encoding.PEM).decode()
+                    for c in cert_checks.split_bundle(trust.existing_anchors_pem, "trust.existingAnchorsPem")]
+    if trust.anchor is not None:
+        cert_checks.split_bundle(trust.anchor.cert_pem, "trust.anchor.certPem")
+        signer_cert = pulumi.Output.from_input(trust.anchor.cert_pem.strip() + "\n")
+        bundle = normalize_bundle(existing + [trust.anchor.cert_pem])
+        material = AnchorMaterial(
+            cert_pem=signer_cert,
+            private_key_pem=pulumi.Output.secret(trust.anchor.key_pem),
+            bundle_pem=checked_bundle(pulumi.Output.from_input(bundle), "trust bundle"),
+        )
+        return MeshTrust(material=material, generated=[])
+
+    generations = [trust.anchor_generation]
+    if trust.rotation is not None:
+        generations.append(trust.anchor_generation + 1)
+    anchors = [
+        TrustAnchor(anchor_name(g), TrustAnchorArgs(validity_hours=trust.anchor_validity_hours, protect=protect), opts=opts)
+        for g in generations
+    ]
+    signer = anchors[-1] if trust.rotation == "reissue-issuers" else anchors[0]
+    bundle = pulumi.Output.all(*[a.certificate.cert_pem for a in anchors]).apply(
+        lambda pems: normalize_bundle(existing + list(pems))
+    )
+    material = AnchorMaterial(
+        cert_pem=signer.material.cert_pem,
+        private_key_pem=signer.material.private_key_pem,
+        bundle_pem=checked_bundle(bundle, "trust bundle"),
+    )
+    return MeshTrust(material=material, generated=anchors)

@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-# A fixed clock: the certificates' validity windows do not depend on when the tests run.
-NOW = dt.datetime(2026, 11, 27, 12, 0, 0, tzinfo=dt.timezone.utc)
+# The mocks' clock, fixed when the test process starts (an hour back, so certificates made by the
+# tests themselves a moment ago are inside every window): two runs in one process mint alike.
+NOW = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=1)
 
 _KEY_USAGES = {
     "digital_signature": "digital_signature",

@@ -54,6 +54,8 @@ class MeshMocks(Mocks):
         self.stacks = stacks or {}
         self.world = world or World()
         self.calls: list[MockCallArgs] = []
+        self.replacement_trigger: Optional[str] = None
+        """Set by the recording monitor for the registration in progress."""
 
     # -- resources ---------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs):
@@ -70,9 +72,10 @@ class MeshMocks(Mocks):
             # Like Pulumi state: same resource, same inputs -> the outputs of the first creation
             # (ECDSA signatures are randomised, so minting again would differ).
             # Keys are derived from the stack and resource name: two stacks never share a key.
-            key = (args.typ, f"{self.stack}/{args.name}", json.dumps(inputs, sort_keys=True))
+            key = (args.typ, f"{self.stack}/{args.name}",
+                   json.dumps(inputs, sort_keys=True) + str(self.replacement_trigger))
             if key not in _STATE:
-                _STATE[key] = minter(key[1], inputs)
+                _STATE[key] = minter("|".join(key), inputs)  # the seed of derived keys
             outputs.update(_STATE[key])
         elif args.typ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
             outputs["data"] = {

@@ -55,7 +55,7 @@ def config_file(path: Path) -> dict[str, Any]:
 
 def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = False,
                 stacks: Optional[dict[str, StackOutputs]] = None, world: Optional[World] = None,
-                raw_config: Optional[dict[str, str]] = None) -> Run:
+                raw_config: Optional[dict[str, str]] = None, secret_keys: tuple[str, ...] = ()) -> Run:
     """Run `__main__.py` with `config` (top-level key -> object) as stack config."""
     settings.ROOT.set(None)  # a fresh root Stack: no exports left over from an earlier run
     mocks = MeshMocks(preview=preview, stacks=stacks, world=world or default_world(), stack=stack)
@@ -64,7 +64,8 @@ def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = F
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger)
     values = {f"{PROJECT}:{k}": json.dumps(v) for k, v in config.items()}
     values.update(raw_config or {})
-    pulumi.runtime.set_all_config(values, [])
+    # Keys set with `pulumi config set --secret` (top-level key names, as the CLI reports them).
+    pulumi.runtime.set_all_config(values, [f"{PROJECT}:{k}" for k in secret_keys])
 
     resolved: dict[str, Any] = {}
     secret: set[str] = set()

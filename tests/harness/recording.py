@@ -109,6 +109,11 @@ class RecordingMonitor(MockMonitor):
         )
 
     def RegisterResource(self, request):
+        # The engine replaces a resource whose replacement trigger changed; tell the mocks, so
+        # they mint anew (MockResourceArgs does not carry the trigger).
+        self.mocks.replacement_trigger = (
+            json_format.MessageToJson(request.replacement_trigger) if request.HasField("replacement_trigger") else None
+        )
         resp = super().RegisterResource(request)
         raw = json_format.MessageToDict(resp.object)
         for k in request.additionalSecretOutputs:
