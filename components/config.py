@@ -126,11 +126,60 @@ class TrustConfig(_Strict):
         return v
 
 
+_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+class EmissaryExisting(_Strict):
+    """An Emissary already running in the cluster, installed outside this stack."""
+
+    namespace: str
+    name: str
+    """Name of its Deployment and Service (both `emissary-ingress` with the Helm chart)."""
+    service_account: Optional[str] = None
+    """Its pods' ServiceAccount (the gateway identity); default: `name`."""
+    pod_labels: dict[str, str] = Field(default_factory=dict)
+    """Labels of its pods; needed only for the authorization policy (see README)."""
+
+
+class EmissaryInstall(_Strict):
+    """Emissary installed by this stack from its OCI Helm charts, already set up as the gateway."""
+
+    version: str
+    """Emissary chart version (equals the Emissary version), e.g. 4.1.0."""
+    namespace: str = "emissary"
+
+    @field_validator("version")
+    @classmethod
+    def _pinned(cls, v: str) -> str:
+        if not _SEMVER.match(v):
+            raise ValueError(f"{v!r}: pin an exact Emissary chart version such as 4.1.0")
+        return v
+
+
+class EmissaryConfig(_Strict):
+    existing: Optional[EmissaryExisting] = None
+    install: Optional[EmissaryInstall] = None
+    probe: Literal["proxy", "envoy"] = "proxy"
+    """`proxy`: remote probes hit the Linkerd proxy's /ready on 4191 (no Emissary objects).
+    `envoy`: they go through Envoy (port 80 -> 8080, /-/ambassador/ready), like the seed guide."""
+    skip_inbound_ports: list[int] = Field(default_factory=list)
+    """Public ports the Linkerd proxy should not intercept (`config.linkerd.io/skip-inbound-ports`)."""
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "EmissaryConfig":
+        if (self.existing is None) == (self.install is None):
+            raise ValueError("set exactly one of `existing` (an Emissary you run) or `install` (this stack installs it)")
+        return self
+
+
 class GatewayConfig(_Strict):
     """`clusters.<name>.gateway`: how other clusters reach this one's exported services."""
 
-    type: Literal["linkerd", "none"] = "linkerd"
-    """`linkerd`: the multicluster chart's gateway. `none`: no gateway (remote discovery only)."""
+    type: Literal["linkerd", "emissary", "none"] = "linkerd"
+    """`linkerd`: the multicluster chart's gateway. `emissary`: Emissary-ingress serves as the
+    gateway. `none`: no gateway (remote discovery over a flat network only)."""
+    emissary: Optional[EmissaryConfig] = None
+    """With `type: emissary`: which Emissary, and how it is probed."""
     service_type: Literal["LoadBalancer", "NodePort"] = "LoadBalancer"
     addresses: list[str] = Field(default_factory=list)
     """Fixed gateway addresses (IPs or hostnames) instead of the LoadBalancer status."""
@@ -138,6 +187,14 @@ class GatewayConfig(_Strict):
     """Gateway port (`gateway.port`)."""
     probe_port: int = Field(default=4191, ge=1, le=65535)
     probe_seconds: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _emissary_block(self) -> "GatewayConfig":
+        if self.type == "emissary" and self.emissary is None:
+            raise ValueError("`type: emissary` needs an `emissary` block with `existing` or `install`")
+        if self.type != "emissary" and self.emissary is not None:
+            raise ValueError(f"`emissary` is only read with `type: emissary` (type is {self.type!r})")
+        return self
 
 
 class ExportConfig(_Strict):
@@ -307,8 +364,27 @@ class MeshConfig(_Strict):
             raise ValueError("\n".join(problems))
         return self
 
+    def default_inbound_policy(self, cluster: str) -> str:
+        """The cluster's Linkerd default inbound policy (`proxy.defaultInboundPolicy`)."""
+        for extra in (self.clusters[cluster].extra_values, self.linkerd.extra_values):
+            policy = (extra.control_plane.get("proxy") or {}).get("defaultInboundPolicy")
+            if policy:
+                return policy
+        return "all-unauthenticated"
+
     def _gateway_problems(self) -> list[str]:
         problems = []
+        for name, cluster in self.clusters.items():
+            emissary = cluster.gateway.emissary
+            if emissary is None or self.default_inbound_policy(name) not in ("deny", "cluster-authenticated", "cluster-unauthenticated"):
+                continue
+            where = f"clusters.{name}.gateway.emissary"
+            if emissary.probe == "envoy":
+                problems.append(f"{where}.probe: with default inbound policy {self.default_inbound_policy(name)!r} "
+                                "remote probes through Envoy (8080) are refused; use `probe: proxy`")
+            if emissary.existing is not None and not emissary.existing.pod_labels:
+                problems.append(f"{where}.existing.podLabels: needed to authorize remote clients on the Emissary "
+                                f"pods (default inbound policy {self.default_inbound_policy(name)!r}); give their labels")
         for i, link in enumerate(self.links):
             target = self.clusters.get(link.target)
             if target is None or target.gateway.type != "none":

@@ -7,7 +7,8 @@ Link selects Services by label, and link-gen's default selectors are
 
 The Services belong to the application, not to this program, so the label is applied with a
 server-side-apply patch (`ServicePatch`): Pulumi owns only that one field, and a `pulumi destroy`
-or removing the export removes just the label. Exports wait for nothing of Linkerd's.
+or removing the export removes just the label (unless another field manager set the same value
+too: then it stays, as it was before). Exports wait for nothing of Linkerd's.
 """
 from __future__ import annotations
 
@@ -42,14 +43,11 @@ class ExportedServices(pulumi.ComponentResource):
             self.patches.append(
                 k8s.core.v1.ServicePatch(
                     f"{name}-{export.namespace}-{export.service}",
+                    # No force: a label someone already set to the same value is then co-owned and
+                    # survives a destroy; a *different* value fails with a field conflict that
+                    # names the manager, rather than being silently overwritten.
                     metadata=k8s.meta.v1.ObjectMetaPatchArgs(
-                        name=export.service,
-                        namespace=export.namespace,
-                        labels={key: value},
-                        # A Service exported by hand before (`kubectl label`) already has this
-                        # label under another field manager; take the field over instead of
-                        # failing with a server-side-apply conflict.
-                        annotations={"pulumi.com/patchForce": "true"},
+                        name=export.service, namespace=export.namespace, labels={key: value}
                     ),
                     opts=on_cluster,
                 )

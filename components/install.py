@@ -20,6 +20,7 @@ import pulumi_kubernetes as k8s
 
 from . import constants as c
 from .access import RemoteAccess, RemoteAccessArgs
+from .emissary import EmissaryGateway, EmissaryGatewayArgs
 from .config import ExtraValues, GatewayConfig, LinkerdConfig
 from .gateway import read_gateway_service
 from .link_target import LinkTarget, public_outputs
@@ -47,6 +48,8 @@ class ClusterInstallArgs:
     """This cluster's pass-through values (merged over the mesh-wide ones)."""
     protect: bool = True
     """Protect the control plane from an accidental delete (`pulumi destroy` needs protect: false)."""
+    default_inbound_policy: str = "all-unauthenticated"
+    """The cluster's Linkerd default inbound policy (decides whether an Emissary gateway needs a policy)."""
 
 
 class ClusterInstall(pulumi.ComponentResource):
@@ -133,18 +136,27 @@ class ClusterInstall(pulumi.ComponentResource):
             for source in args.inbound_sources
         }
 
-        if args.gateway.type == "linkerd" and args.inbound_sources:
-            # Unknown until the namespace and chart exist, so a first preview does not read.
-            created = pulumi.Output.all(self.multicluster_namespace.id, self.multicluster.urn)
+        # Where the gateway Service is, and an output that is unknown until it has been set up
+        # (so a first preview does not try to read it).
+        service: Optional[tuple[str, str, pulumi.Output[Any]]] = None
+        if args.gateway.type == "linkerd":
+            service = (c.MULTICLUSTER_NAMESPACE, c.GATEWAY_NAME,
+                       pulumi.Output.all(self.multicluster_namespace.id, self.multicluster.urn))
+        elif args.gateway.type == "emissary":
+            emissary = EmissaryGateway(
+                f"{name}-emissary",
+                EmissaryGatewayArgs(
+                    cluster=args.cluster, linkerd=args.linkerd, gateway=args.gateway,
+                    control_plane=self.control_plane,
+                    default_inbound_policy=args.default_inbound_policy,
+                    provider=args.provider,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            service = (emissary.service_namespace, emissary.service_name, emissary.ready)
+        if service is not None and args.inbound_sources:
             self.gateway = read_gateway_service(
-                f"{name}-gateway-service",
-                args.cluster,
-                c.MULTICLUSTER_NAMESPACE,
-                c.GATEWAY_NAME,
-                created,
-                args.gateway.addresses,
-                args.provider,
-                self,
+                f"{name}-gateway-service", args.cluster, *service, args.gateway.addresses, args.provider, self
             )
         else:
             self.gateway = pulumi.Output.from_input(None)

@@ -72,6 +72,7 @@ class Mesh(pulumi.ComponentResource):
                     inbound_sources=inbound,
                     extra_values=cluster.extra_values,
                     protect=config.protect,
+                    default_inbound_policy=config.default_inbound_policy(cname),
                 ),
                 opts=child,
             )
@@ -158,6 +159,12 @@ class Mesh(pulumi.ComponentResource):
 
     def _link(self, link: LinkConfig, target: LinkTarget) -> Link:
         source = self.installs[link.source]
+        if target.gateway_enabled is False:
+            pulumi.log.warn(
+                f"link {link.source} -> {link.target} uses remote discovery ({link.target} has no gateway): "
+                f"pods in {link.source} connect straight to pods in {link.target}, so the clusters need a flat "
+                f"pod network, and {link.target} must export with mode remote-discovery or federated"
+            )
         created = Link(
             f"{link.source}-to-{link.target}",
             LinkArgs(

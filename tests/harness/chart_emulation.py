@@ -52,3 +52,47 @@ def gateway_service(values: dict[str, Any]) -> Optional[dict]:
         },
         "spec": {"type": gw["serviceType"], "ports": ports, "selector": {"app": name}},
     }
+
+
+def emissary_service(values: dict[str, Any], namespace: str) -> dict:
+    """The Service the emissary-ingress chart renders (charts/emissary-ingress/templates/service.yaml):
+    named after the release's full name, ports and annotations taken from `service.*` values."""
+    service = values.get("service") or {}
+    name = values.get("fullnameOverride") or "emissary-ingress"
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace, "annotations": dict(service.get("annotations") or {})},
+        "spec": {
+            "type": service.get("type", "LoadBalancer"),
+            "ports": [{"protocol": "TCP", **p} for p in service.get("ports") or []],
+        },
+    }
+
+
+def existing_emissary_service(namespace: str = "ambassador", name: str = "ambassador") -> dict:
+    """An Emissary Service as a typical existing installation has it: public HTTP/HTTPS only."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app.kubernetes.io/name": name},
+                     "annotations": {"a8r.io/owner": "platform"}},
+        "spec": {"type": "LoadBalancer", "ports": [
+            {"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+            {"name": "https", "port": 443, "targetPort": 8443, "protocol": "TCP"},
+        ]},
+    }
+
+
+def apply_service_patch(live: dict, patch: dict) -> dict:
+    """Server-side apply of a partial Service: maps merge, `spec.ports` merge by (port, protocol)."""
+    merged = {**live, "metadata": dict(live["metadata"]), "spec": dict(live["spec"])}
+    for key in ("labels", "annotations"):
+        if (patch.get("metadata") or {}).get(key):
+            merged["metadata"][key] = {**(live["metadata"].get(key) or {}), **patch["metadata"][key]}
+    ports = {(p["port"], p.get("protocol", "TCP")): dict(p) for p in live["spec"].get("ports") or []}
+    for p in (patch.get("spec") or {}).get("ports") or []:
+        key = (p["port"], p.get("protocol", "TCP"))
+        ports[key] = {**ports.get(key, {}), **p}
+    merged["spec"]["ports"] = list(ports.values())
+    return merged

@@ -38,6 +38,8 @@ class World:
     services: dict[tuple[str, str], dict] = dataclasses.field(default_factory=dict)
     lb_addresses: dict[str, list[dict]] = dataclasses.field(default_factory=dict)
     """Per cluster, the `status.loadBalancer.ingress` its cloud would assign."""
+    application_services: dict[str, set[str]] = dataclasses.field(default_factory=dict)
+    """Per cluster, "namespace/name" of application Services that exist (export patches need them)."""
 
 
 @dataclasses.dataclass
@@ -84,17 +86,31 @@ class MeshMocks(Mocks):
                 "namespace": base64.b64encode(inputs["metadata"]["namespace"].encode()).decode(),
             }
         elif args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart") == "linkerd-multicluster":
-            self._install_multicluster(provider_name(args.provider), inputs)
+            self._add_service(provider_name(args.provider), chart_emulation.gateway_service(inputs.get("values") or {}))
+        elif args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart", "").endswith("/emissary-ingress"):
+            self._add_service(provider_name(args.provider),
+                              chart_emulation.emissary_service(inputs.get("values") or {}, inputs["namespace"]))
+        elif args.typ == "kubernetes:core/v1:ServicePatch":
+            self._patch_service(provider_name(args.provider), inputs)
         return f"{args.name}-id", outputs
 
-    def _install_multicluster(self, cluster: str, inputs: dict) -> None:
-        service = chart_emulation.gateway_service(inputs.get("values") or {})
+    def _add_service(self, cluster: str, service: Optional[dict]) -> None:
         if service is None:
             return
         if service["spec"]["type"] == "LoadBalancer":
             service["status"] = {"loadBalancer": {"ingress": self.world.lb_addresses.get(cluster, [])}}
         meta = service["metadata"]
         self.world.services[(cluster, f"{meta['namespace']}/{meta['name']}")] = service
+
+    def _patch_service(self, cluster: str, patch: dict) -> None:
+        """A patch needs its object (pulumi-kubernetes' Patch resources do not create)."""
+        meta = patch["metadata"]
+        key = (cluster, f"{meta['namespace']}/{meta['name']}")
+        if key not in self.world.services:
+            if key[1] in self.world.application_services.get(cluster, set()):
+                return  # an application Service that exists, but whose shape no test reads
+            raise Exception(f"patching Service {key[1]} in cluster {cluster!r}: not found")
+        self.world.services[key] = chart_emulation.apply_service_patch(self.world.services[key], patch)
 
     def _read(self, args: MockResourceArgs):
         if args.resource_id in ("", UNKNOWN) or args.resource_id is None:

@@ -101,11 +101,25 @@ def _capturing_logger() -> tuple[logging.Logger, list[str]]:
 
 
 def default_world() -> World:
-    """Clusters whose clouds give every LoadBalancer an address (east: IP, west: hostname, as EKS)."""
-    return World(
+    """Clusters whose clouds give every LoadBalancer an address (east: IP, west: hostname, as EKS),
+    with the application Services the example configs export, and an Emissary already running
+    in east's `ambassador` namespace."""
+    from .chart_emulation import existing_emissary_service
+
+    world = World(
         lb_addresses={
             "east": [{"ip": "203.0.113.10"}],
             "west": [{"hostname": "west-gw.elb.example.com"}],
             "north": [{"ip": "203.0.113.30"}],
-        }
+        },
+        application_services={
+            "east": {"test/foobar", "test/frontend"},
+            "west": {"test/foobar", "test/frontend"},
+            "north": {"test/foobar"},
+            **{f"c{i}": {f"app/svc{i}"} for i in range(1, 21)},
+        },
     )
+    ambassador = existing_emissary_service()
+    ambassador["status"] = {"loadBalancer": {"ingress": [{"ip": "203.0.113.50"}]}}
+    world.services[("east", "ambassador/ambassador")] = ambassador
+    return world

@@ -1,0 +1,748 @@
+"""CrossGuard policies for the linkerd-multicluster Pulumi program.
+
+What a policy can see
+---------------------
+A policy pack only sees what the Pulumi engine sends it, and that is not the program's source:
+
+* ``Analyze`` gets one resource's *inputs* as the engine registered them, with the resource's
+  provider (URN, name and inputs) when it has one. Only custom resources have a provider; a
+  component has none.
+* ``AnalyzeStack`` gets every resource of the stack with its *outputs* (during a preview, the
+  provider's prediction of them), its provider, parent and dependencies.
+
+``kubernetes:helm.sh/v4:Chart`` is a remote component: the SDK does not register it with the engine
+itself, it asks the Kubernetes provider to ``Construct`` it, and the provider registers the component
+*without any inputs* (``ctx.RegisterComponentResource(typ, name, comp, options)`` in
+pulumi-kubernetes ``provider/pkg/provider/helm/v4/chart.go``), renders the chart and registers each
+rendered object as a child custom resource. Remote registrations bypass the step generator
+(``source_eval.go``: "Remote components don't go through the step generator"), so no analyzer
+ever sees a Chart v4's ``chart``, ``version`` or ``values``: ``Analyze`` gets ``{}`` with no provider,
+``AnalyzeStack`` gets only its ``resources`` output. ``helm.v3.Chart`` (an SDK-side component)
+registers ``{}`` as well. ``helm.v3.Release`` is a custom resource and is fully visible.
+
+So the chart-related policies judge what the engine does show: the objects a chart renders (a
+ConfigMap ``linkerd-identity-trust-roots``, a Deployment ``controller-<link>``, Secrets ...) on the
+cluster provider they inherit from the chart, plus ``helm.v3.Release`` inputs. Chart v4 renders
+nothing while any of its values is unknown (its ``Construct`` returns early with "Preview is
+incomplete"), which happens on the first preview of a stack whose trust anchor is still to be
+created; a policy that needs such output and cannot find it during a preview says so with an
+advisory diagnostic instead of passing or failing, and the check runs again on ``pulumi up``.
+
+Numbers reach a policy as floats (``google.protobuf.Struct`` has one number type), so type checks
+here never ask for ``int``.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import yaml
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    PolicyProviderResource,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UnknownValueError
+
+# --- resource types --------------------------------------------------------------------------
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+HELM_CHART_COMPONENTS = ("kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Chart")
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+SECRET = "kubernetes:core/v1:Secret"
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+# Every served Link version keeps the same string fields (v1alpha1..v1alpha3, storage v1alpha3).
+LINK_TYPE = re.compile(r"^kubernetes:multicluster\.linkerd\.io/v1alpha\d+:Link$")
+
+# --- names Linkerd defines (edge-26.8.3) -------------------------------------------------------
+CONTROL_PLANE_CHART = "linkerd-control-plane"
+MULTICLUSTER_CHART = "linkerd-multicluster"
+MULTICLUSTER_NAMESPACE = "linkerd-multicluster"
+# charts/linkerd-control-plane/templates/identity.yaml: the bundle, trimmed, read by proxies.
+TRUST_ROOTS_CONFIGMAP = "linkerd-identity-trust-roots"
+TRUST_ROOTS_KEY = "ca-bundle.crt"
+# charts/linkerd-control-plane/templates/config.yaml: the values (keyPEMs removed), read by
+# `linkerd check` and `linkerd multicluster check`.
+LINKERD_CONFIG_CONFIGMAP = "linkerd-config"
+LINK_CRD_NAME = "links.multicluster.linkerd.io"
+REMOTE_KUBECONFIG_SECRET_TYPE = "mirror.linkerd.io/remote-kubeconfig"
+
+
+def credentials_secret_name(link: str) -> str:
+    """The only Secret a Link's service-mirror controller may read (its Role's resourceNames)."""
+    return f"cluster-credentials-{link}"
+
+
+def controller_deployment_name(link: str) -> str:
+    """The Deployment the multicluster chart renders for `controllers: [{link: {ref: {name}}}]`."""
+    return f"controller-{link}"
+
+
+# --- small helpers ---------------------------------------------------------------------------
+def urn_type(urn: str) -> str:
+    """The type of the resource a URN names: the last element of its `parent$child` type chain."""
+    parts = urn.split("::")
+    return parts[2].split("$")[-1] if len(parts) >= 4 else ""
+
+
+def urn_name(urn: str) -> str:
+    """The name part of a URN (it may itself contain `:` but not `::`)."""
+    parts = urn.split("::")
+    return "::".join(parts[3:]) if len(parts) >= 4 else urn
+
+
+def get_path(obj: Any, *path: str) -> Any:
+    """`obj[p0][p1]...`, or None where a key is missing or a value is not an object.
+
+    An unknown value on the way raises `UnknownValueError` (pulumi-policy's proxies do that).
+    """
+    for key in path:
+        if not has_key(obj, key):
+            return None
+        obj = obj[key]
+    return obj
+
+
+def has_key(obj: Any, key: str) -> bool:
+    """`key in obj` for a mapping, without reading the value (which may be unknown)."""
+    return isinstance(obj, Mapping) and any(k == key for k in obj)
+
+
+def is_dry_run() -> bool:
+    """True during `pulumi preview`: the engine starts every policy pack with PULUMI_DRY_RUN set
+    (pkg/resource/plugin/analyzer_plugin.go `constructEnv`, and the Python language host's
+    RunPlugin for Python packs)."""
+    return os.environ.get("PULUMI_DRY_RUN", "").lower() == "true"
+
+
+def is_chart_child(parent_urn: Optional[str]) -> bool:
+    """Whether a resource was rendered by a Helm chart component (its parent is the Chart)."""
+    return bool(parent_urn) and urn_type(parent_urn or "") in HELM_CHART_COMPONENTS
+
+
+def cluster_of(provider: Optional[PolicyProviderResource]) -> str:
+    """A readable cluster label: the name of the explicit provider (`east`, `west`)."""
+    if provider is None:
+        return "<no provider>"
+    return provider.name or urn_name(provider.urn)
+
+
+class CannotVerifyDuringPreview(UnknownValueError):
+    """Raised when what a policy must inspect does not exist yet in this preview.
+
+    pulumi-policy turns an `UnknownValueError` into an ADVISORY diagnostic
+    "can't run policy '<name>' ... during preview: <message>", which is the honest outcome: neither
+    a pass nor a blocking failure. The engine runs the policy again on `pulumi up`.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(UNKNOWN_OBJECT_VALUE, [])
+        self.message = message
+
+
+@dataclass
+class _Walk:
+    """Collects the leaves of a property tree, skipping (and remembering) unknown values."""
+
+    unknown: Optional[UnknownValueError] = None
+
+    def leaves(self, value: Any, path: str) -> Iterator[tuple[str, Optional[str], Any]]:
+        """Yield `(path, key, leaf)` for every non-container value under `value`."""
+        if isinstance(value, Mapping):
+            for key in list(value.keys()):
+                try:
+                    child = value[key]
+                except UnknownValueError as e:
+                    self.unknown = self.unknown or e
+                    continue
+                child_path = f"{path}.{key}" if path else str(key)
+                if isinstance(child, (Mapping, list)) or _is_list_proxy(child):
+                    yield from self.leaves(child, child_path)
+                else:
+                    yield child_path, str(key), child
+        elif isinstance(value, list) or _is_list_proxy(value):
+            for i in range(len(value)):
+                try:
+                    child = value[i]
+                except UnknownValueError as e:
+                    self.unknown = self.unknown or e
+                    continue
+                child_path = f"{path}[{i}]"
+                if isinstance(child, (Mapping, list)) or _is_list_proxy(child):
+                    yield from self.leaves(child, child_path)
+                else:
+                    yield child_path, None, child
+
+
+def _is_list_proxy(value: Any) -> bool:
+    # pulumi-policy wraps lists in a Sequence proxy; a str is a Sequence too, so exclude it.
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, float) and value.is_integer():
+        return f"a number ({int(value)})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if value is None:
+        return "null"
+    if isinstance(value, Mapping):
+        return "an object"
+    if _is_list_proxy(value):
+        return "a list"
+    return type(value).__name__
+
+
+# =============================================================================================
+# 1. trust anchors identical
+# =============================================================================================
+_CERT_BLOCK = re.compile(r"-----BEGIN CERTIFICATE-----\s*(.*?)\s*-----END CERTIFICATE-----", re.S)
+
+
+def pem_certificates(text: str) -> list[bytes]:
+    """The DER bytes of every `CERTIFICATE` block in a PEM bundle (undecodable blocks skipped)."""
+    certs = []
+    for body in _CERT_BLOCK.findall(text):
+        try:
+            certs.append(base64.b64decode("".join(body.split()), validate=True))
+        except (binascii.Error, ValueError):
+            continue
+    return certs
+
+
+def fingerprint(der: bytes) -> str:
+    """SHA-256 fingerprint of a DER certificate, lowercase hex without separators."""
+    return hashlib.sha256(der).hexdigest()
+
+
+def _normalise_fingerprint(value: str) -> str:
+    return value.replace(":", "").replace(" ", "").lower()
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    cluster: str
+    provider_urn: str
+    urn: str
+    source: str
+    fingerprints: tuple[str, ...]  # sorted: `linkerd mc check` compares the sets, not the order
+
+
+def _bundles(resources: list[PolicyResource]) -> tuple[list[_Bundle], list[str]]:
+    """Every trust-anchor bundle the stack shows, and the ones it cannot show yet."""
+    bundles: list[_Bundle] = []
+    unknown: list[str] = []
+    for r in resources:
+        if r.provider is None:
+            continue
+        source: Optional[str] = None
+        pem: Any = None
+        try:
+            if r.resource_type == CONFIG_MAP:
+                name = get_path(r.props, "metadata", "name")
+                if name == TRUST_ROOTS_CONFIGMAP:
+                    source = f"ConfigMap {TRUST_ROOTS_CONFIGMAP} data[{TRUST_ROOTS_KEY!r}]"
+                    pem = get_path(r.props, "data", TRUST_ROOTS_KEY)
+                elif name == LINKERD_CONFIG_CONFIGMAP:
+                    source = f"ConfigMap {LINKERD_CONFIG_CONFIGMAP} values.identityTrustAnchorsPEM"
+                    raw = get_path(r.props, "data", "values")
+                    values = yaml.safe_load(raw) if isinstance(raw, str) else None
+                    pem = values.get("identityTrustAnchorsPEM") if isinstance(values, dict) else None
+            elif r.resource_type == HELM_RELEASE:
+                chart = get_path(r.props, "chart")
+                if isinstance(chart, str) and chart.rstrip("/").endswith(CONTROL_PLANE_CHART):
+                    source = "helm.v3.Release values.identityTrustAnchorsPEM"
+                    pem = get_path(r.props, "values", "identityTrustAnchorsPEM")
+        except UnknownValueError:
+            unknown.append(f"{r.urn} ({source or r.resource_type})")
+            continue
+        except yaml.YAMLError:
+            pem = None
+        if source is None:
+            continue
+        certs = pem_certificates(pem) if isinstance(pem, str) else []
+        bundles.append(_Bundle(
+            cluster=cluster_of(r.provider), provider_urn=r.provider.urn, urn=r.urn, source=source,
+            fingerprints=tuple(sorted(fingerprint(c) for c in certs)),
+        ))
+    return bundles, unknown
+
+
+def _short(fps: tuple[str, ...]) -> str:
+    return "[" + ", ".join(f"sha256:{fp[:16]}…" for fp in fps) + "]" if fps else "[no certificate]"
+
+
+def validate_trust_anchors(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Every cluster of the mesh must trust exactly the same anchor certificates.
+
+    Why: a proxy accepts a peer's identity only if it chains to one of its own trust anchors, so
+    cross-cluster mTLS through the gateway fails unless the bundles agree. `linkerd multicluster
+    check` ("clusters share trust anchors", multicluster/cmd/check.go `checkRemoteClusterAnchors`)
+    decodes `identityTrustAnchorsPEM` from each cluster's `linkerd-config` and requires the same
+    number of anchors with each remote anchor equal to a local one: set equality, which is what
+    is compared here (by SHA-256 of each certificate).
+
+    Where: the control-plane chart renders the bundle into ConfigMap `linkerd-identity-trust-roots`
+    (`ca-bundle.crt`) and ConfigMap `linkerd-config` (`values`), one per cluster provider; a
+    `helm.v3.Release` of linkerd-control-plane shows it in its inputs. A stack that installs one
+    cluster only (the other in another stack) has nothing to compare within itself; pin the
+    expected anchors with the policy config `trustAnchorFingerprints` to check it anyway.
+    """
+    config = args.get_config() or {}
+    pinned = tuple(sorted(_normalise_fingerprint(str(f)) for f in config.get("trustAnchorFingerprints") or []))
+    bundles, unknown = _bundles(args.resources)
+    violations = 0
+
+    for b in bundles:
+        if not b.fingerprints:
+            violations += 1
+            report_violation(
+                f"{b.source} on cluster {b.cluster!r} holds no PEM certificate; Linkerd's identity "
+                "controller and proxies would have no trust anchor to verify identities with.",
+                b.urn,
+            )
+
+    if pinned:
+        for b in bundles:
+            if b.fingerprints and b.fingerprints != pinned:
+                violations += 1
+                report_violation(
+                    f"{b.source} on cluster {b.cluster!r} trusts {_short(b.fingerprints)}, but the "
+                    f"policy config trustAnchorFingerprints pins {_short(pinned)}.",
+                    b.urn,
+                )
+    else:
+        sets = Counter(b.fingerprints for b in bundles if b.fingerprints)
+        if len(sets) > 1:
+            # The most common set is the reference; a tie goes to the alphabetically first cluster.
+            def first_cluster(fps: tuple[str, ...]) -> str:
+                return min(b.cluster for b in bundles if b.fingerprints == fps)
+
+            reference = min(sets, key=lambda fps: (-sets[fps], first_cluster(fps)))
+            ref_clusters = sorted({b.cluster for b in bundles if b.fingerprints == reference})
+            for b in bundles:
+                if b.fingerprints and b.fingerprints != reference:
+                    violations += 1
+                    report_violation(
+                        f"{b.source} on cluster {b.cluster!r} trusts {_short(b.fingerprints)}, while "
+                        f"cluster(s) {', '.join(ref_clusters)} trust {_short(reference)}. "
+                        "`linkerd multicluster check` (clusters share trust anchors) fails and "
+                        "cross-cluster mTLS is refused: give every cluster the identical bundle.",
+                        b.urn,
+                    )
+    if unknown:
+        raise CannotVerifyDuringPreview("trust-anchor bundle(s) not known yet: " + "; ".join(unknown))
+    if violations:
+        return
+    if not bundles:
+        args.not_applicable(
+            "no trust-anchor bundle is visible in this stack (a chart renders nothing while its "
+            "values are unknown)")
+    if not pinned and len({b.provider_urn for b in bundles}) < 2:
+        args.not_applicable(
+            "only one cluster's trust-anchor bundle is visible in this stack; set the policy "
+            "config trustAnchorFingerprints to check a single-cluster stack against the others")
+
+
+# =============================================================================================
+# 2. no Kubernetes resource on a default provider
+# =============================================================================================
+# The engine names a default provider `default` or `default_<major>_<minor>_<patch>[...]`
+# (pkg/resource/deploy/providers/provider.go `DefaultName`).
+_DEFAULT_PROVIDER_NAME = re.compile(r"^default(_.+)?$")
+
+
+def validate_explicit_provider(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Every Kubernetes resource must be created through its cluster's explicit provider.
+
+    Why: the default Kubernetes provider talks to whatever cluster the ambient kubeconfig's current
+    context names. In a multi-cluster program that silently puts an object (a Link, a credentials
+    Secret, a whole chart) into the wrong cluster. The program creates one
+    `pulumi:providers:kubernetes` per cluster and passes it everywhere; this catches a forgotten
+    `provider=` (also on a chart, whose rendered children then inherit the default provider).
+    Components (`helm.v4.Chart`, `yaml.v2.ConfigGroup`) have no provider of their own; their
+    children are checked instead.
+    """
+    if not args.resource_type.startswith("kubernetes:"):
+        return
+    if args.provider is None:
+        args.not_applicable("component resource: it has no provider; its children are checked")
+        return
+    name = args.provider.name or urn_name(args.provider.urn)
+    if _DEFAULT_PROVIDER_NAME.match(name):
+        report_violation(
+            f"{args.resource_type} {args.name!r} uses the default Kubernetes provider "
+            f"({args.provider.urn}), i.e. whichever cluster the ambient kubeconfig points at. "
+            "Pass the cluster's explicit provider (opts=ResourceOptions(provider=...)), and set "
+            "`pulumi:disable-default-providers: [kubernetes]` in the stack config.",
+            None,
+        )
+
+
+# =============================================================================================
+# 3. no key material in Helm values
+# =============================================================================================
+_PRIVATE_KEY_BLOCK = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+
+
+def _key_material(value: Any, path: str, walk: _Walk, check_key_pem: bool) -> list[str]:
+    """Paths under `value` that hold a PEM private key (or a non-empty `keyPEM`)."""
+    found = []
+    for leaf_path, key, leaf in walk.leaves(value, path):
+        if isinstance(leaf, str) and _PRIVATE_KEY_BLOCK.search(leaf):
+            found.append(leaf_path)
+        elif check_key_pem and key == "keyPEM" and isinstance(leaf, str) and leaf.strip():
+            found.append(leaf_path)
+    return found
+
+
+def _secret_data_key_material(props: Mapping[str, Any], walk: _Walk) -> list[str]:
+    """Private keys in a Secret's base64 `data` (the chart renders Secrets that way)."""
+    found = []
+    for leaf_path, _key, leaf in walk.leaves(get_path(props, "data") or {}, "data"):
+        if not isinstance(leaf, str):
+            continue
+        try:
+            text = base64.b64decode(leaf, validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            continue
+        if _PRIVATE_KEY_BLOCK.search(text):
+            found.append(leaf_path + " (base64)")
+    return found
+
+
+def validate_no_key_material(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """No private key may pass through a Helm chart.
+
+    Why: Helm values are not secret-aware. Linkerd's chart would copy an issuer `keyPEM` into an
+    Opaque Secret it renders (charts/linkerd-control-plane/templates/identity.yaml with
+    `identity.issuer.scheme: linkerd.io/tls`), a Release stores values in the cluster in plain
+    text, and a key in values is easy to leak through a preview diff. The program keeps every key
+    in Secrets it creates itself (issuer with `scheme: kubernetes.io/tls`, webhooks with
+    `externalSecret: true`).
+
+    How: `helm.v3.Release` inputs are visible, so its `values` are scanned for a PEM
+    `-----BEGIN ... PRIVATE KEY-----` block anywhere and for a non-empty `keyPEM`. A Chart v4's
+    values never reach an analyzer (see the module docstring), so instead every object a chart
+    renders is scanned, including the base64 `data` of rendered Secrets: a private key there came
+    either from the values or from the chart generating one (Linkerd's `genSelfSignedCert`
+    fallback for webhooks without `externalSecret`, which also changes on every render). Chart
+    component inputs are scanned too if an engine ever shows them.
+    """
+    walk = _Walk()
+    found: list[str] = []
+    what = ""
+    if args.resource_type == HELM_RELEASE or args.resource_type in HELM_CHART_COMPONENTS:
+        if not has_key(args.props, "values"):
+            return
+        found = _key_material(args.props["values"], "values", walk, check_key_pem=True)
+        what = f"the Helm values of {args.resource_type} {args.name!r}"
+    elif is_chart_child(args.opts.parent):
+        found = _key_material(args.props, "", walk, check_key_pem=False)
+        if args.resource_type == SECRET:
+            found += _secret_data_key_material(args.props, walk)
+        chart = urn_name(args.opts.parent or "")
+        what = f"{args.resource_type} {args.name!r} rendered by Helm chart {chart!r}"
+    else:
+        return
+    if found:
+        report_violation(
+            f"private key material in {what}: {', '.join(found)}. Keep keys in Secrets the "
+            "program creates (identity.issuer.scheme: kubernetes.io/tls, <webhook>.externalSecret: "
+            "true) and pass only certificates to the chart.",
+            None,
+        )
+    elif walk.unknown is not None:
+        raise walk.unknown
+
+
+# =============================================================================================
+# 4. Link name, targetClusterName, controller entry and credentials Secret agree
+# =============================================================================================
+@dataclass
+class _ClusterView:
+    """What one cluster provider shows of the multicluster setup."""
+
+    secrets: dict[tuple[str, str], tuple[PolicyResource, Any]] = field(default_factory=dict)
+    controller_deployments: set[tuple[str, str]] = field(default_factory=set)
+    release_controllers: set[str] = field(default_factory=set)
+    multicluster_rendered: bool = False
+
+
+def _controller_names(values: Any) -> set[str]:
+    names = set()
+    controllers = get_path(values, "controllers")
+    if _is_list_proxy(controllers):
+        for entry in controllers:
+            name = get_path(entry, "link", "ref", "name")
+            if isinstance(name, str):
+                names.add(name)
+    return names
+
+
+def _cluster_views(resources: list[PolicyResource]) -> dict[Optional[str], _ClusterView]:
+    views: dict[Optional[str], _ClusterView] = {}
+    for r in resources:
+        key = r.provider.urn if r.provider else None
+        view = views.setdefault(key, _ClusterView())
+        try:
+            name = get_path(r.props, "metadata", "name")
+            namespace = get_path(r.props, "metadata", "namespace")
+            if r.resource_type == SECRET and isinstance(name, str):
+                view.secrets[(str(namespace), name)] = (r, get_path(r.props, "type"))
+            elif r.resource_type == DEPLOYMENT and isinstance(name, str):
+                view.controller_deployments.add((str(namespace), name))
+            elif r.resource_type == CRD and name == LINK_CRD_NAME and is_chart_child(r.opts.parent):
+                view.multicluster_rendered = True
+            elif r.resource_type == HELM_RELEASE:
+                chart = get_path(r.props, "chart")
+                if isinstance(chart, str) and chart.rstrip("/").endswith(MULTICLUSTER_CHART):
+                    view.multicluster_rendered = True
+                    view.release_controllers |= _controller_names(get_path(r.props, "values"))
+        except UnknownValueError:
+            continue  # an object whose name is not known yet cannot be matched by name
+    return views
+
+
+def validate_links(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    """Each Link's name, `spec.targetClusterName`, controller and credentials Secret must agree.
+
+    Why (multicluster/service-mirror and the chart's controller templates, edge-26.8.3):
+    * the chart renders one service-mirror controller per `controllers[].link.ref.name`; the
+      controller takes that name as its argument and watches the Link *of that name* in its own
+      namespace, so a Link without a matching controller entry mirrors nothing;
+    * the controller's Role `controller-read-remote-creds-<name>` allows reading only the Secret
+      `cluster-credentials-<name>`, so `spec.clusterCredentialsSecret` must be exactly that, and
+      the Secret must exist in the same namespace with type `mirror.linkerd.io/remote-kubeconfig`
+      (`linkerd multicluster link-gen` writes it so);
+    * `spec.targetClusterName` suffixes every mirrored Service, and `linkerd multicluster check`
+      and `gateways` look up the controller and its Lease by it, while the Lease is named after
+      the Link: the two must be equal.
+
+    Everything is matched per cluster provider: a Link only sees Secrets and controllers in its own
+    cluster. The controller is recognised by the Deployment `controller-<name>` that Chart v4
+    renders (or a `helm.v3.Release` of linkerd-multicluster listing the entry in its values).
+    """
+    config = args.get_config() or {}
+    mc_namespace = str(config.get("multiclusterNamespace") or MULTICLUSTER_NAMESPACE)
+    views = _cluster_views(args.resources)
+    cannot_verify: list[str] = []
+
+    for r in args.resources:
+        if not LINK_TYPE.match(r.resource_type):
+            continue
+        cluster = cluster_of(r.provider)
+        view = views.get(r.provider.urn if r.provider else None, _ClusterView())
+        try:
+            name = get_path(r.props, "metadata", "name")
+            namespace = get_path(r.props, "metadata", "namespace")
+            target = get_path(r.props, "spec", "targetClusterName")
+            creds = get_path(r.props, "spec", "clusterCredentialsSecret")
+        except UnknownValueError as e:
+            cannot_verify.append(f"Link {r.urn}: {e.message}")
+            continue
+        if not isinstance(name, str) or not name:
+            report_violation(f"Link on cluster {cluster!r} has no metadata.name.", r.urn)
+            continue
+        where = f"Link {name!r} on cluster {cluster!r}"
+        if namespace != mc_namespace:
+            report_violation(
+                f"{where} is in namespace {namespace!r}; the service-mirror controllers only watch "
+                f"Links in {mc_namespace!r}.", r.urn)
+        if target != name:
+            report_violation(
+                f"{where}: spec.targetClusterName is {target!r}; it must equal the Link name, "
+                "because mirrored Services, the controller's Lease and `linkerd multicluster "
+                "check`/`gateways` use one name for the link.", r.urn)
+        expected_secret = credentials_secret_name(name)
+        if creds != expected_secret:
+            report_violation(
+                f"{where}: spec.clusterCredentialsSecret is {creds!r}; the controller's Role "
+                f"(controller-read-remote-creds-{name}) may only read {expected_secret!r}.", r.urn)
+
+        secret = view.secrets.get((mc_namespace, expected_secret))
+        if secret is None:
+            report_violation(
+                f"{where}: no Secret {mc_namespace}/{expected_secret} on the same cluster provider; "
+                "the controller cannot reach the target cluster without it.", r.urn)
+        elif secret[1] != REMOTE_KUBECONFIG_SECRET_TYPE:
+            report_violation(
+                f"{where}: Secret {mc_namespace}/{expected_secret} has type {secret[1]!r}; it must "
+                f"be {REMOTE_KUBECONFIG_SECRET_TYPE!r}.", secret[0].urn)
+
+        has_controller = ((mc_namespace, controller_deployment_name(name)) in view.controller_deployments
+                          or name in view.release_controllers)
+        if has_controller:
+            continue
+        if view.multicluster_rendered or not is_dry_run():
+            report_violation(
+                f"{where}: the linkerd-multicluster chart on this cluster has no controller for it "
+                f"(no Deployment {mc_namespace}/{controller_deployment_name(name)}); add "
+                f'{{"link": {{"ref": {{"name": "{name}"}}}}}} to the chart\'s `controllers` value.',
+                r.urn)
+        else:
+            cannot_verify.append(
+                f"{where}: the linkerd-multicluster chart's objects are not rendered in this "
+                "preview, so its controller entry cannot be checked yet")
+    if cannot_verify:
+        raise CannotVerifyDuringPreview("; ".join(cannot_verify))
+
+
+# =============================================================================================
+# 5. Link ports and probe fields are strings
+# =============================================================================================
+LINK_STRING_FIELDS = (
+    ("spec", "gatewayPort"),
+    ("spec", "probeSpec", "port"),
+    ("spec", "probeSpec", "period"),
+    ("spec", "probeSpec", "timeout"),
+    ("spec", "probeSpec", "failureThreshold"),
+)
+
+
+def validate_link_string_fields(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """`spec.gatewayPort` and `spec.probeSpec.{port,period,timeout,failureThreshold}` are strings.
+
+    Why: the Link CRD declares every one of them `type: string` (link-crd.yaml, all served
+    versions; `linkerd multicluster link-gen` writes `gatewayPort: "4143"`, `port: "4191"`,
+    `period: 3s`). An API server rejects a number there, but only at `pulumi up`, after other
+    objects were already changed. Numbers reach a policy as floats through protobuf, so anything
+    that is not a `str` is reported.
+    """
+    if not LINK_TYPE.match(args.resource_type):
+        return
+    problems = []
+    for path in LINK_STRING_FIELDS:
+        value = get_path(args.props, *path)
+        if value is not None and not isinstance(value, str):
+            problems.append(f"{'.'.join(path)} is {_describe(value)}")
+    if problems:
+        report_violation(
+            f"Link {args.name!r}: " + "; ".join(problems)
+            + ". The Link CRD declares these fields strings: quote them (e.g. \"4143\", \"3s\").",
+            None,
+        )
+
+
+# =============================================================================================
+# 6. chart versions pinned
+# =============================================================================================
+# An exact SemVer 2 version (Helm's version constraints treat it as `=`). Anything else, such as
+# `^1.0`, `~1.2`, `>=1`, `1.x`, `*`, `1.2` or a range with spaces, lets Helm pick a newer chart.
+EXACT_VERSION = re.compile(
+    r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$"
+)
+
+
+def validate_chart_versions(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Every Helm chart or release must name an exact chart `version`.
+
+    Why: an unpinned or ranged version lets `helm template`/`install` pick whatever the repository
+    serves today, so the same commit deploys different Linkerd releases over time and clusters of
+    one mesh drift apart (Linkerd supports multicluster between matching versions). Edge charts
+    are published as `YYYY.M.N` (bin/compute-edge-version), e.g. `2026.8.3`.
+
+    How: `helm.v3.Release` shows its `version` input. A Chart v4 (or v3 Chart) component shows no
+    inputs to analyzers (see the module docstring) and its rendered objects only reveal the
+    version Helm resolved, never the one requested, so for those the policy reports itself not
+    applicable; the program's own config validation rejects any chart version that is not
+    `YYYY.M.N` before a chart is declared. Component inputs are checked if an engine shows them.
+    """
+    if args.resource_type == HELM_RELEASE:
+        pass
+    elif args.resource_type in HELM_CHART_COMPONENTS:
+        if not has_key(args.props, "chart") and not has_key(args.props, "version"):
+            args.not_applicable(
+                "the engine passes no inputs of a Helm chart component to analyzers; the "
+                "requested version is not observable here")
+            return
+    else:
+        return
+    version = args.props.get("version")
+    chart = args.props.get("chart")
+    if not isinstance(version, str) or not version.strip():
+        report_violation(
+            f"{args.resource_type} {args.name!r} (chart {chart!r}) has no `version`; pin the exact "
+            "chart version, e.g. version=\"2026.8.3\".", None)
+    elif not EXACT_VERSION.match(version.strip()):
+        report_violation(
+            f"{args.resource_type} {args.name!r} (chart {chart!r}) has version {version!r}, which "
+            "is a range or wildcard; pin one exact version, e.g. \"2026.8.3\".", None)
+
+
+# =============================================================================================
+# the pack
+# =============================================================================================
+def policies() -> list[Policy]:
+    """All policies of the pack, in the order of the issue that asked for them."""
+    return [
+        StackValidationPolicy(
+            name="trust-anchors-identical",
+            description="Every cluster's Linkerd trust-anchor bundle is the same set of certificates.",
+            validate=validate_trust_anchors,
+            enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=PolicyConfigSchema(properties={
+                "trustAnchorFingerprints": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "default": [],
+                    "description": "SHA-256 fingerprints (hex) of the expected trust anchors; "
+                                   "empty: only compare the clusters of this stack.",
+                },
+            }),
+        ),
+        ResourceValidationPolicy(
+            name="kubernetes-explicit-provider",
+            description="No Kubernetes resource may use a default provider.",
+            validate=validate_explicit_provider,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        ResourceValidationPolicy(
+            name="no-key-material-in-helm",
+            description="No private key may be passed to or rendered by a Helm chart.",
+            validate=validate_no_key_material,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        StackValidationPolicy(
+            name="link-consistency",
+            description="Each Link's name, targetClusterName, controller and credentials Secret agree.",
+            validate=validate_links,
+            enforcement_level=EnforcementLevel.MANDATORY,
+            config_schema=PolicyConfigSchema(properties={
+                "multiclusterNamespace": {
+                    "type": "string",
+                    "default": MULTICLUSTER_NAMESPACE,
+                    "description": "Namespace of the linkerd-multicluster release.",
+                },
+            }),
+        ),
+        ResourceValidationPolicy(
+            name="link-fields-are-strings",
+            description="Link gatewayPort and probeSpec fields are strings, as the Link CRD requires.",
+            validate=validate_link_string_fields,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        ResourceValidationPolicy(
+            name="helm-chart-version-pinned",
+            description="Every Helm chart and release pins an exact chart version.",
+            validate=validate_chart_versions,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+    ]

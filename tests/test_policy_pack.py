@@ -1,0 +1,619 @@
+"""The policy pack in policy/, run through its real gRPC Analyzer as the Pulumi engine runs it.
+
+Each test builds a stack the way the engine presents it to a policy pack (see policy_harness.py
+and the module docstring of policy/linkerd_policies.py): a two-cluster mesh on explicit providers
+`east` and `west`, whose `helm.v4.Chart` components carry no inputs and whose rendered objects are
+child custom resources on the chart's provider. A passing stack must produce no diagnostic at all;
+each policy then gets stacks that break exactly the rule it guards, and must report them.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pulumi.runtime.proto import analyzer_pb2 as A
+
+from policy_harness import UNKNOWN, PolicyPackProcess, Resource, Result, secret
+
+MC_NS = "linkerd-multicluster"
+L5D_NS = "linkerd"
+K8S_PROVIDER = "pulumi:providers:kubernetes"
+CHART_V4 = "kubernetes:helm.sh/v4:Chart"
+RELEASE = "kubernetes:helm.sh/v3:Release"
+LINK = "kubernetes:multicluster.linkerd.io/v1alpha3:Link"
+
+TRUST = "trust-anchors-identical"
+PROVIDER = "kubernetes-explicit-provider"
+KEYS = "no-key-material-in-helm"
+LINKS = "link-consistency"
+STRINGS = "link-fields-are-strings"
+VERSIONS = "helm-chart-version-pinned"
+ALL_POLICIES = {TRUST, PROVIDER, KEYS, LINKS, STRINGS, VERSIONS}
+
+
+# --- key material -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Pki:
+    anchor_a: str
+    anchor_b: str
+    fingerprint_a: str
+    fingerprint_b: str
+    issuer_crt: str
+    key_pkcs8: str
+    key_sec1: str
+
+
+def _self_signed(cn: str, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+    now = dt.datetime.now(dt.timezone.utc)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+            .sign(key, hashes.SHA256()))
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
+    a = _self_signed("root.linkerd.cluster.local", keys[0])
+    b = _self_signed("root.linkerd.cluster.local", keys[1])
+    issuer = _self_signed("identity.linkerd.cluster.local", keys[2])
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM).decode()  # noqa: E731
+    return Pki(
+        anchor_a=pem(a), anchor_b=pem(b),
+        fingerprint_a=a.fingerprint(hashes.SHA256()).hex(),
+        fingerprint_b=b.fingerprint(hashes.SHA256()).hex(),
+        issuer_crt=pem(issuer),
+        key_pkcs8=keys[2].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()).decode(),
+        key_sec1=keys[2].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                       serialization.NoEncryption()).decode(),
+    )
+
+
+# --- the stack as the engine shows it -------------------------------------------------------------
+def _meta(name: str, namespace: Optional[str] = None, **extra: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    meta.update(extra)
+    return meta
+
+
+def _deployment(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(name, namespace, labels=labels),
+            "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"containers": [{"name": "c", "image": "cr.l5d.io/linkerd/controller",
+                                                           "ports": [{"containerPort": 9999}]}]}}}}
+
+
+def link_spec(target: str) -> dict[str, Any]:
+    """The Link spec the program writes (strings everywhere, as `link-gen` does)."""
+    return {
+        "targetClusterName": target,
+        "targetClusterDomain": "cluster.local",
+        "targetClusterLinkerdNamespace": "linkerd",
+        "clusterCredentialsSecret": f"cluster-credentials-{target}",
+        "gatewayAddress": f"gateway.{target}.example.net",
+        "gatewayPort": "4143",
+        "gatewayIdentity": "linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local",
+        "probeSpec": {"path": "/ready", "port": "4191", "period": "3s", "failureThreshold": "3", "timeout": "30s"},
+        "selector": {"matchLabels": {"mirror.linkerd.io/exported": "true"}},
+        "remoteDiscoverySelector": {"matchLabels": {"mirror.linkerd.io/exported": "remote-discovery"}},
+        "federatedServiceSelector": {"matchLabels": {"mirror.linkerd.io/federated": "member"}},
+    }
+
+
+class Stack:
+    """Builds the resources of one stack in registration order, with helpers to break them."""
+
+    def __init__(self) -> None:
+        self.resources: list[Resource] = []
+        self.root = self.add(Resource("pulumi:pulumi:Stack", "linkerd-multicluster-east"))
+        self.providers: dict[str, Resource] = {}
+
+    def add(self, r: Resource) -> Resource:
+        self.resources.append(r)
+        return r
+
+    def __getitem__(self, name: str) -> Resource:
+        matches = [r for r in self.resources if r.name == name]
+        assert len(matches) == 1, f"{name!r}: {len(matches)} resources"
+        return matches[0]
+
+    def remove(self, name: str) -> Resource:
+        r = self[name]
+        self.resources.remove(r)
+        return r
+
+    def chart(self, name: str, parent: Resource, children: list[tuple[str, str, dict[str, Any]]],
+              provider: Resource) -> Resource:
+        """A Chart v4 as the engine sees it: a component with no inputs and no provider, and one
+        child custom resource per rendered object, named `<chart>:<namespace>/<name>`, on the
+        provider the chart was given."""
+        comp = self.add(Resource(CHART_V4, name, {}, parent=parent))
+        urns = []
+        for type_, _, obj in children:
+            ns = obj["metadata"].get("namespace")
+            child_name = f"{name}:{ns}/{obj['metadata']['name']}" if ns else f"{name}:{obj['metadata']['name']}"
+            urns.append(self.add(Resource(type_, child_name, obj, parent=comp, provider=provider)).urn)
+        comp.outputs = {"resources": urns}
+        return comp
+
+
+def mesh_stack(pki: Pki, clusters: tuple[str, ...] = ("east", "west"),
+               links: tuple[tuple[str, str], ...] = (("east", "west"), ("west", "east")),
+               anchors: Optional[dict[str, str]] = None, render_control_plane: bool = True,
+               render_multicluster: bool = True) -> Stack:
+    """A single-stack mesh as the program registers it (see the issue's resource contract)."""
+    anchors = anchors or {}
+    s = Stack()
+    mesh = s.add(Resource("linkerd-multicluster:index:Mesh", "mesh", parent=s.root))
+    # pulumi-tls resources sit on the default tls provider: not a Kubernetes resource.
+    tls = s.add(Resource("pulumi:providers:tls", "default_5_6_2", {"version": "5.6.2"}))
+    trust = s.add(Resource("linkerd-multicluster:trust:TrustAnchor", "trust", parent=mesh))
+    s.add(Resource("tls:index:PrivateKey", "trust-anchor-key", {"algorithm": "ECDSA", "ecdsaCurve": "P256"},
+                   parent=trust, provider=tls,
+                   outputs={"algorithm": "ECDSA", "privateKeyPem": secret(pki.key_pkcs8)}))
+    for c in clusters:
+        s.providers[c] = s.add(Resource(K8S_PROVIDER, c, {"context": f"kind-{c}", "clusterIdentifier": c,
+                                                          "version": "4.34.2"}, parent=mesh))
+    for c in clusters:
+        p = s.providers[c]
+        install = s.add(Resource("linkerd-multicluster:install:ClusterInstall", c, parent=mesh))
+        bundle = anchors.get(c, pki.anchor_a)
+        s.add(Resource("kubernetes:core/v1:Namespace", f"{c}-linkerd-namespace", {
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": _meta(L5D_NS, labels={"linkerd.io/is-control-plane": "true"},
+                              annotations={"linkerd.io/inject": "disabled"})}, parent=install, provider=p))
+        s.chart(f"{c}-linkerd-crds", install, [
+            ("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "",
+             {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+              "metadata": _meta("servers.policy.linkerd.io"),
+              "spec": {"group": "policy.linkerd.io", "names": {"kind": "Server", "plural": "servers"},
+                       "scope": "Namespaced", "versions": [{"name": "v1beta3", "served": True, "storage": True}]}}),
+        ], p)
+        # The program keeps the issuer key in a Secret of its own, not in Helm values.
+        s.add(Resource("kubernetes:core/v1:Secret", f"{c}-identity-issuer", {
+            "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": _meta("linkerd-identity-issuer", L5D_NS),
+            "stringData": {"tls.crt": pki.issuer_crt, "tls.key": secret(pki.key_sec1), "ca.crt": bundle}},
+            parent=install, provider=p))
+        values = {"identityTrustAnchorsPEM": bundle, "identityTrustDomain": "cluster.local",
+                  "identity": {"issuer": {"scheme": "kubernetes.io/tls", "tls": {"crtPEM": ""}}},
+                  "proxyInjector": {"externalSecret": True, "caBundle": bundle}}
+        if render_control_plane:
+            s.chart(f"{c}-linkerd-control-plane", install, [
+                ("kubernetes:core/v1:ConfigMap", "", {"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": _meta("linkerd-identity-trust-roots", L5D_NS),
+                 "data": {"ca-bundle.crt": bundle.strip()}}),
+                ("kubernetes:core/v1:ConfigMap", "", {"apiVersion": "v1", "kind": "ConfigMap",
+                 "metadata": _meta("linkerd-config", L5D_NS),
+                 "data": {"linkerd-crds-chart-version": "linkerd-crds-1.0.0-edge",
+                          "values": yaml.safe_dump(values)}}),
+                ("kubernetes:apps/v1:Deployment", "", _deployment("linkerd-identity", L5D_NS,
+                                                                 {"linkerd.io/control-plane-component": "identity"})),
+            ], p)
+        else:  # first preview: the anchor is unknown, so Chart v4 renders nothing
+            s.add(Resource(CHART_V4, f"{c}-linkerd-control-plane", {}, parent=install, outputs={}))
+        s.add(Resource("kubernetes:core/v1:Namespace", f"{c}-multicluster-namespace", {
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": _meta(MC_NS, labels={"linkerd.io/extension": "multicluster"})}, parent=install, provider=p))
+        outbound = [t for (src, t) in links if src == c]
+        inbound = [src for (src, t) in links if t == c]
+        if render_multicluster:
+            s.chart(f"{c}-linkerd-multicluster", install, [
+                ("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "",
+                 {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                  "metadata": _meta("links.multicluster.linkerd.io"),
+                  "spec": {"group": "multicluster.linkerd.io", "names": {"kind": "Link", "plural": "links"},
+                           "scope": "Namespaced",
+                           "versions": [{"name": "v1alpha3", "served": True, "storage": True}]}}),
+                ("kubernetes:apps/v1:Deployment", "", _deployment("linkerd-local-service-mirror", MC_NS,
+                                                                 {"component": "local-service-mirror"})),
+                *[("kubernetes:apps/v1:Deployment", "", _deployment(
+                    f"controller-{t}", MC_NS, {"component": "controller", "mirror.linkerd.io/cluster-name": t}))
+                  for t in outbound],
+                *[("kubernetes:core/v1:Secret", "", {
+                    "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+                    "metadata": _meta(f"linkerd-service-mirror-remote-access-{src}-token", MC_NS, annotations={
+                        "kubernetes.io/service-account.name": f"linkerd-service-mirror-remote-access-{src}"})})
+                  for src in inbound],
+            ], p)
+        else:
+            s.add(Resource(CHART_V4, f"{c}-linkerd-multicluster", {}, parent=install, outputs={}))
+    for src, target in links:
+        p = s.providers[src]
+        comp = s.add(Resource("linkerd-multicluster:link:Link", f"{src}-to-{target}", parent=mesh))
+        kubeconfig = secret(f"apiVersion: v1\nkind: Config\ncurrent-context: {target}\n")
+        for suffix, ns in (("credentials", MC_NS), ("linkerd-credentials", L5D_NS)):
+            s.add(Resource("kubernetes:core/v1:Secret", f"{src}-to-{target}-{suffix}", {
+                "apiVersion": "v1", "kind": "Secret", "type": "mirror.linkerd.io/remote-kubeconfig",
+                "metadata": _meta(f"cluster-credentials-{target}", ns),
+                "stringData": {"kubeconfig": kubeconfig}}, parent=comp, provider=p))
+        s.add(Resource(LINK, f"{src}-to-{target}-link", {
+            "apiVersion": "multicluster.linkerd.io/v1alpha3", "kind": "Link",
+            "metadata": _meta(target, MC_NS, annotations={"linkerd.io/created-by": "linkerd/cli edge-26.8.3"}),
+            "spec": link_spec(target)}, parent=comp, provider=p))
+    return s
+
+
+def release(name: str, chart: str, provider: Resource, version: Any = "2026.8.3",
+            values: Optional[dict[str, Any]] = None) -> Resource:
+    """A helm.v3.Release: a custom resource, so its inputs are visible to policies."""
+    props: dict[str, Any] = {"chart": chart, "namespace": L5D_NS,
+                             "repositoryOpts": {"repo": "https://helm.linkerd.io/edge"}, "values": values or {}}
+    if version is not None:
+        props["version"] = version
+    return Resource(RELEASE, name, props, provider=provider)
+
+
+# --- running the pack ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def preview() -> Iterator[PolicyPackProcess]:
+    """The pack as `pulumi preview` starts it (PULUMI_DRY_RUN=true)."""
+    with PolicyPackProcess(dry_run=True) as pack:
+        yield pack
+
+
+@pytest.fixture(scope="module")
+def update() -> Iterator[PolicyPackProcess]:
+    """The pack as `pulumi up` starts it (PULUMI_DRY_RUN=false)."""
+    with PolicyPackProcess(dry_run=False) as pack:
+        yield pack
+
+
+def only(result: Result, policy: str) -> list[str]:
+    """Messages of `policy`'s MANDATORY diagnostics, after checking no other policy complained."""
+    others = [d for d in result.diagnostics if d.policy != policy]
+    assert not others, f"unexpected diagnostics from other policies: {others}"
+    return [d.message for d in result.of(policy, "MANDATORY")]
+
+
+# --- the pack itself ----------------------------------------------------------------------------
+def test_pack_announces_its_six_policies(preview: PolicyPackProcess) -> None:
+    info = preview.info
+    assert info is not None and info.name == "linkerd-multicluster" and info.supportsConfig
+    kinds = {p.name: (p.policy_type, p.enforcementLevel) for p in info.policies}
+    assert kinds == {
+        TRUST: (A.POLICY_TYPE_STACK, A.MANDATORY),
+        PROVIDER: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        KEYS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        LINKS: (A.POLICY_TYPE_STACK, A.MANDATORY),
+        STRINGS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        VERSIONS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+    }
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_the_programs_mesh_passes_every_policy(mode: str, request: pytest.FixtureRequest, pki: Pki) -> None:
+    pack: PolicyPackProcess = request.getfixturevalue(mode)
+    s = mesh_stack(pki)
+    result = pack.run(s.resources)
+    assert result.diagnostics == []
+    # Chart components show no provider and no inputs: the two resource policies that would need
+    # them say so, once per chart (3 charts x 2 clusters), and nothing else is skipped.
+    na = {(n.policy, n.urn.rsplit("::", 1)[-1]) for n in result.not_applicable}
+    charts = {r.name for r in s.resources if r.type == CHART_V4}
+    assert len(charts) == 6
+    assert na == {(p, c) for p in (PROVIDER, VERSIONS) for c in charts}
+
+
+# --- 1. trust anchors ---------------------------------------------------------------------------
+def test_different_trust_anchor_bundles_are_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, anchors={"west": pki.anchor_b})
+    result = preview.run(s.resources)
+    messages = only(result, TRUST)
+    flagged = {d.urn.rsplit("::", 1)[-1] for d in result.of(TRUST)}
+    assert flagged == {"west-linkerd-control-plane:linkerd/linkerd-identity-trust-roots",
+                       "west-linkerd-control-plane:linkerd/linkerd-config"}
+    assert all("'west'" in m and "east" in m for m in messages)
+    assert f"sha256:{pki.fingerprint_b[:16]}" in messages[0]
+
+
+def test_a_bundle_with_an_extra_anchor_is_not_the_same_bundle(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, anchors={"east": pki.anchor_a + pki.anchor_b})
+    assert len(only(preview.run(s.resources), TRUST)) == 2
+
+
+def test_anchor_order_does_not_matter_as_for_linkerd_mc_check(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, anchors={"east": pki.anchor_a + pki.anchor_b, "west": pki.anchor_b + pki.anchor_a})
+    assert preview.run(s.resources).diagnostics == []
+
+
+def test_a_bundle_without_certificates_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s["west-linkerd-control-plane:linkerd/linkerd-identity-trust-roots"].props["data"]["ca-bundle.crt"] = "not a PEM"
+    messages = only(preview.run(s.resources), TRUST)
+    assert any("holds no PEM certificate" in m for m in messages)
+
+
+def test_release_values_are_a_bundle_source_too(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, clusters=("east",), links=())
+    s.add(release("west-linkerd-control-plane", "linkerd-control-plane", s.add(Resource(K8S_PROVIDER, "west")),
+                  values={"identityTrustAnchorsPEM": pki.anchor_b}))
+    result = preview.run(s.resources)
+    assert [d.urn.rsplit("::", 1)[-1] for d in result.of(TRUST, "MANDATORY")] == ["west-linkerd-control-plane"]
+
+
+def test_a_single_cluster_stack_is_checked_against_pinned_fingerprints(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, clusters=("east",), links=())
+    unpinned = preview.run(s.resources)
+    assert unpinned.diagnostics == []
+    assert [n.reason for n in unpinned.not_applicable_of(TRUST)] == [
+        "only one cluster's trust-anchor bundle is visible in this stack; set the policy config "
+        "trustAnchorFingerprints to check a single-cluster stack against the others"]
+
+    colons = ":".join(pki.fingerprint_a[i:i + 2] for i in range(0, 64, 2)).upper()
+    right = preview.run(s.resources, {TRUST: {"trustAnchorFingerprints": [colons]}})
+    assert right.diagnostics == [] and right.not_applicable_of(TRUST) == []
+
+    wrong = preview.run(s.resources, {TRUST: {"trustAnchorFingerprints": [pki.fingerprint_b]}})
+    assert len(only(wrong, TRUST)) == 2
+
+
+def test_unrendered_control_plane_is_not_applicable_not_a_pass(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, render_control_plane=False)
+    result = preview.run(s.resources)
+    assert result.diagnostics == []
+    assert [n.reason for n in result.not_applicable_of(TRUST)] == [
+        "no trust-anchor bundle is visible in this stack (a chart renders nothing while its values are unknown)"]
+
+
+def test_unknown_release_bundle_is_an_advisory_during_preview(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, clusters=("east",), links=())
+    s.add(release("west-linkerd-control-plane", "linkerd-control-plane", s.add(Resource(K8S_PROVIDER, "west")),
+                  values={"identityTrustAnchorsPEM": UNKNOWN}))
+    result = preview.run(s.resources)
+    assert result.of(TRUST, "MANDATORY") == []
+    [advisory] = result.of(TRUST, "ADVISORY")
+    assert "can't run policy" in advisory.message and "not known yet" in advisory.message
+
+
+# --- 2. explicit providers ----------------------------------------------------------------------
+@pytest.mark.parametrize("provider_name", ["default", "default_4_34_2"])
+def test_kubernetes_resources_on_a_default_provider_are_reported(
+        preview: PolicyPackProcess, pki: Pki, provider_name: str) -> None:
+    s = mesh_stack(pki)
+    default = s.add(Resource(K8S_PROVIDER, provider_name, {"version": "4.34.2"}))
+    s["east-linkerd-namespace"].provider = default
+    # A chart given no provider renders its children on the default one as well.
+    s["east-linkerd-crds:servers.policy.linkerd.io"].provider = default
+    result = preview.run(s.resources)
+    messages = only(result, PROVIDER)
+    assert {d.urn.rsplit("::", 1)[-1] for d in result.of(PROVIDER)} == {
+        "east-linkerd-namespace", "east-linkerd-crds:servers.policy.linkerd.io"}
+    assert all(f"pulumi:providers:kubernetes::{provider_name}" in m for m in messages)
+
+
+def test_a_provider_merely_named_like_default_is_explicit(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s.providers["east"].name = "default-east"  # an explicit provider a user happened to name so
+    assert preview.run(s.resources).diagnostics == []
+
+
+# --- 3. key material ----------------------------------------------------------------------------
+def test_private_key_in_release_values_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s.add(release("east-cp", "linkerd-control-plane", s.providers["east"], values={
+        "identityTrustAnchorsPEM": pki.anchor_a,
+        "identity": {"issuer": {"scheme": "linkerd.io/tls", "tls": {"crtPEM": pki.issuer_crt, "keyPEM": pki.key_sec1}}},
+    }))
+    messages = only(preview.run(s.resources), KEYS)
+    assert len(messages) == 1 and "values.identity.issuer.tls.keyPEM" in messages[0]
+    assert "BEGIN" not in messages[0]  # the report names the place, never the key
+
+
+def test_key_pem_and_nested_pem_blocks_in_release_values_are_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s.add(release("east-cp", "linkerd-control-plane", s.providers["east"], values={
+        "identityTrustAnchorsPEM": pki.anchor_a,
+        "proxyInjector": {"keyPEM": "see the vault"},           # a non-empty keyPEM, PEM or not
+        "extraArgs": [{"name": "x", "value": pki.key_pkcs8}],  # a PEM key anywhere, even in a list
+        "policyValidator": {"keyPEM": ""},                      # empty: fine
+    }))
+    [message] = only(preview.run(s.resources), KEYS)
+    assert "values.proxyInjector.keyPEM" in message and "values.extraArgs[0].value" in message
+    assert "policyValidator" not in message
+
+
+def test_key_material_rendered_by_a_chart_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    """With `identity.issuer.scheme: linkerd.io/tls` the control-plane chart copies the keyPEM value
+    into an Opaque Secret; that rendered Secret is all a policy can see of a Chart v4's values."""
+    s = mesh_stack(pki)
+    cp = s["east-linkerd-control-plane"]
+    s.add(Resource("kubernetes:core/v1:Secret", "east-linkerd-control-plane:linkerd/linkerd-identity-issuer", {
+        "apiVersion": "v1", "kind": "Secret", "metadata": _meta("linkerd-identity-issuer", L5D_NS),
+        "data": {"crt.pem": base64.b64encode(pki.issuer_crt.encode()).decode(),
+                 "key.pem": secret(base64.b64encode(pki.key_sec1.encode()).decode())}},
+        parent=cp, provider=s.providers["east"]))
+    result = preview.run(s.resources)
+    [message] = only(result, KEYS)
+    assert "data.key.pem (base64)" in message and "east-linkerd-control-plane" in message
+
+
+def test_program_managed_key_secrets_are_not_helm_values(preview: PolicyPackProcess, pki: Pki) -> None:
+    """The issuer Secret the program creates itself holds a key; it is not rendered by a chart."""
+    s = mesh_stack(pki)
+    assert "PRIVATE KEY" in s["east-identity-issuer"].props["stringData"]["tls.key"]["value"]
+    assert preview.run(s.resources).of(KEYS) == []
+
+
+def test_unknown_values_do_not_hide_a_known_key(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s.add(release("east-cp", "linkerd-control-plane", s.providers["east"], values={
+        "identityTrustAnchorsPEM": UNKNOWN, "identity": {"issuer": {"tls": {"keyPEM": pki.key_pkcs8}}}}))
+    result = preview.run(s.resources)
+    [key] = result.of(KEYS)
+    assert key.level == "MANDATORY" and "values.identity.issuer.tls.keyPEM" in key.message
+    # The unknown bundle is also something the trust-anchor policy cannot judge yet.
+    assert {(d.policy, d.level) for d in result.diagnostics} == {(KEYS, "MANDATORY"), (TRUST, "ADVISORY")}
+
+    s.remove("east-cp")
+    s.add(release("east-cp", "linkerd-control-plane", s.providers["east"], values={"identityTrustAnchorsPEM": UNKNOWN}))
+    result = preview.run(s.resources)
+    [key] = result.of(KEYS)
+    assert key.level == "ADVISORY" and "can't run policy" in key.message
+
+
+# --- 4. Link consistency ------------------------------------------------------------------------
+@pytest.mark.parametrize("field,value,expected", [
+    ("targetClusterName", "west-cluster", "spec.targetClusterName is 'west-cluster'"),
+    ("clusterCredentialsSecret", "west-credentials", "may only read 'cluster-credentials-west'"),
+])
+def test_link_spec_must_agree_with_its_name(preview: PolicyPackProcess, pki: Pki, field: str, value: str,
+                                            expected: str) -> None:
+    s = mesh_stack(pki)
+    s["east-to-west-link"].props["spec"][field] = value
+    [message] = only(preview.run(s.resources), LINKS)
+    assert "Link 'west' on cluster 'east'" in message and expected in message
+
+
+def test_link_name_must_match_the_controller_and_secret(preview: PolicyPackProcess, pki: Pki) -> None:
+    """Renaming only the Link breaks all three agreements at once."""
+    s = mesh_stack(pki)
+    s["east-to-west-link"].props["metadata"]["name"] = "west2"
+    messages = only(preview.run(s.resources), LINKS)
+    assert len(messages) == 4
+    assert any("targetClusterName is 'west'" in m for m in messages)
+    assert any("may only read 'cluster-credentials-west2'" in m for m in messages)
+    assert any("no Secret linkerd-multicluster/cluster-credentials-west2" in m for m in messages)
+    assert any("no Deployment linkerd-multicluster/controller-west2" in m for m in messages)
+
+
+def test_credentials_secret_must_exist_on_the_same_cluster(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s.remove("east-to-west-credentials")
+    # A Secret of exactly that name and namespace, but in the other cluster, does not count.
+    s["west-to-east-credentials"].props["metadata"]["name"] = "cluster-credentials-west"
+    messages = sorted(only(preview.run(s.resources), LINKS))
+    assert len(messages) == 2  # (and west's own link has lost its Secret)
+    assert "Link 'east' on cluster 'west'" in messages[0] and "cluster-credentials-east on the same" in messages[0]
+    assert "Link 'west' on cluster 'east'" in messages[1] and "cluster-credentials-west on the same" in messages[1]
+
+
+def test_credentials_secret_must_have_the_remote_kubeconfig_type(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s["east-to-west-credentials"].props["type"] = "Opaque"
+    result = preview.run(s.resources)
+    [message] = only(result, LINKS)
+    assert "has type 'Opaque'" in message
+    assert result.of(LINKS)[0].urn.endswith("::east-to-west-credentials")
+
+
+def test_credentials_secret_must_be_in_the_multicluster_namespace(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s.remove("east-to-west-credentials")  # only the copy in `linkerd` is left
+    [message] = only(preview.run(s.resources), LINKS)
+    assert "no Secret linkerd-multicluster/cluster-credentials-west" in message
+
+
+def test_link_outside_the_multicluster_namespace_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s["east-to-west-link"].props["metadata"]["namespace"] = "default"
+    [message] = only(preview.run(s.resources), LINKS)
+    assert "only watch Links in 'linkerd-multicluster'" in message
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_link_without_a_controller_entry_is_reported(mode: str, request: pytest.FixtureRequest, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s.remove("east-linkerd-multicluster:linkerd-multicluster/controller-west")
+    [message] = only(request.getfixturevalue(mode).run(s.resources), LINKS)
+    assert "no Deployment linkerd-multicluster/controller-west" in message
+    assert '{"link": {"ref": {"name": "west"}}}' in message
+
+
+def test_unrendered_multicluster_chart_is_advisory_in_preview_and_mandatory_in_up(
+        preview: PolicyPackProcess, update: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, render_multicluster=False)
+    during_preview = preview.run(s.resources)
+    assert during_preview.of(LINKS, "MANDATORY") == []
+    [advisory] = during_preview.of(LINKS, "ADVISORY")
+    assert "not rendered in this preview" in advisory.message
+    during_up = update.run(s.resources)
+    assert len(during_up.of(LINKS, "MANDATORY")) == 2  # both links lack a visible controller
+
+
+def test_release_controllers_satisfy_the_controller_rule(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, render_multicluster=False)
+    for src, target in (("east", "west"), ("west", "east")):
+        s.add(release(f"{src}-mc", "linkerd-multicluster", s.providers[src],
+                      values={"controllers": [{"link": {"ref": {"name": target}}}]}))
+    assert preview.run(s.resources).diagnostics == []
+    s["west-mc"].props["values"]["controllers"] = [{"link": {"ref": {"name": "elsewhere"}}}]
+    [message] = only(preview.run(s.resources), LINKS)
+    assert "Link 'east' on cluster 'west'" in message
+
+
+def test_multicluster_namespace_comes_from_policy_config(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    messages = only(preview.run(s.resources, {LINKS: {"multiclusterNamespace": "mc"}}), LINKS)
+    assert len(messages) == 6  # per link: Link namespace, Secret and controller are all elsewhere
+
+
+def test_unknown_link_spec_is_an_advisory_during_preview(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s["east-to-west-link"].props["spec"] = UNKNOWN  # e.g. the target's gateway address is computed
+    result = preview.run(s.resources)
+    assert [d for d in result.diagnostics if d.level == "MANDATORY"] == []
+    assert {d.policy for d in result.diagnostics} == {LINKS, STRINGS}
+
+
+# --- 5. Link field types ------------------------------------------------------------------------
+def test_numeric_link_ports_and_probe_fields_are_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    spec = s["east-to-west-link"].props["spec"]
+    spec["gatewayPort"] = 4143           # a Python int: the engine sends 4143.0
+    spec["probeSpec"].update(port=4191, failureThreshold=3, period=True, timeout="30s")
+    result = preview.run(s.resources)
+    [message] = only(result, STRINGS)
+    assert result.of(STRINGS)[0].urn.endswith("::east-to-west-link")
+    for part in ("spec.gatewayPort is a number (4143)", "spec.probeSpec.port is a number (4191)",
+                 "spec.probeSpec.failureThreshold is a number (3)", "spec.probeSpec.period is a boolean (true)"):
+        assert part in message
+    assert "timeout" not in message
+
+
+def test_absent_optional_probe_fields_are_fine(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    del s["east-to-west-link"].props["spec"]["probeSpec"]["failureThreshold"]
+    del s["east-to-west-link"].props["spec"]["probeSpec"]["timeout"]
+    assert preview.run(s.resources).diagnostics == []
+
+
+# --- 6. chart versions --------------------------------------------------------------------------
+@pytest.mark.parametrize("version", ["^2026.8", "~2026.8.3", ">=2026.8.3", "*", "2026.x", "2026.8", "",
+                                     "2026.8.3 - 2026.9.0", None])
+def test_unpinned_release_versions_are_reported(preview: PolicyPackProcess, pki: Pki, version: Optional[str]) -> None:
+    s = mesh_stack(pki)
+    s.add(release("east-crds", "linkerd-crds", s.providers["east"], version=version))
+    result = preview.run(s.resources)
+    [message] = only(result, VERSIONS)
+    assert "east-crds" in message and ("range or wildcard" in message or "has no `version`" in message)
+
+
+@pytest.mark.parametrize("version", ["2026.8.3", "30.12.19-edge", "v1.2.3"])
+def test_exact_release_versions_pass(preview: PolicyPackProcess, pki: Pki, version: str) -> None:
+    s = mesh_stack(pki)
+    s.add(release("east-crds", "linkerd-crds", s.providers["east"], version=version))
+    assert preview.run(s.resources).diagnostics == []
+
+
+def test_chart_component_inputs_are_checked_when_an_engine_shows_them(preview: PolicyPackProcess, pki: Pki) -> None:
+    """Today's engine sends a Chart v4 without inputs (not applicable, see the passing test); if a
+    Chart ever arrives with its inputs, they are held to the same rule."""
+    s = mesh_stack(pki)
+    s["east-linkerd-crds"].props = {"chart": "linkerd-crds", "version": "^2026", "values": {}}
+    [message] = only(preview.run(s.resources), VERSIONS)
+    assert "'^2026'" in message
