@@ -1,0 +1,229 @@
+"""Gateway choices: the bundled gateway (LoadBalancer, NodePort, fixed addresses), an existing or
+installed Emissary, no gateway; export modes. Each shipped example in examples/gateways runs."""
+from __future__ import annotations
+
+import copy
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from components.config import ConfigError
+from harness.program import ROOT, Run, config_file, run_program, stack_file_config
+from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, deps
+from validation import k8s_errors, link_errors
+
+EXAMPLES = ROOT / "examples" / "gateways"
+DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch"
+EMISSARY_KINDS = {"Listener", "Host", "Mapping"}
+
+
+@cache
+def example(name: str, preview: bool = False) -> Run:
+    return run_program(config_file(EXAMPLES / f"Pulumi.{name}.yaml"), stack=name, preview=preview)
+
+
+def link_spec(run: Run, source="west", target="east") -> dict:
+    return run.monitor.one(LINK, f"{source}-to-{target}-link").inputs["spec"]
+
+
+def custom(run: Run, group: str) -> list:
+    return [r for r in run.monitor.registrations if r.typ.startswith(f"kubernetes:{group}/")]
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("Pulumi.*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_gateway_example_runs_and_its_links_validate(path):
+    run = example(path.stem.removeprefix("Pulumi."))
+    links = run.monitor.by_type(LINK)
+    assert links
+    for link in links:
+        assert link_errors(link.inputs) == [], link.name
+    for r in run.monitor.registrations:
+        if r.typ.startswith(("kubernetes:core/v1:", "kubernetes:rbac.authorization.k8s.io/v1:")) and not r.read \
+                and not r.typ.endswith("Patch"):
+            assert k8s_errors(r.inputs) == [], r.name
+
+
+class TestBundledGateway:
+    def test_nodeport_gateway_links_through_node_addresses_and_node_ports(self):
+        run = example("gateway-linkerd-nodeport")
+        values = run.monitor.one(CHART, "east-linkerd-multicluster").inputs["values"]
+        assert values["gateway"]["serviceType"] == "NodePort" and values["gateway"]["enabled"] is True
+        spec = link_spec(run)
+        # link-gen: the mc-gateway/mc-probe node ports, and the addresses given (a NodePort has none)
+        assert (spec["gatewayAddress"], spec["gatewayPort"], spec["probeSpec"]["port"]) == ("192.0.2.11,192.0.2.12", "30143", "30191")
+
+    def test_nodeport_without_addresses_fails_with_the_fix(self):
+        cfg = config_file(EXAMPLES / "Pulumi.gateway-linkerd-nodeport.yaml")
+        del cfg["clusters"]["east"]["gateway"]["addresses"]
+        with pytest.raises(Exception, match="NodePort gateway has no address of its own; set gateway.addresses"):
+            run_program(cfg)
+
+    def test_fixed_addresses_override_the_load_balancer(self):
+        cfg = stack_file_config("east")
+        cfg["clusters"]["east"]["gateway"] = {"addresses": ["gw.east.example.com"]}
+        run = run_program(cfg, stack="east")
+        assert run.outputs["gateways"]["east"]["address"] == "gw.east.example.com"
+
+
+class TestExistingEmissary:
+    def test_only_patches_what_the_seed_patches(self):
+        run = example("gateway-emissary-existing")
+        [deployment] = run.monitor.by_type(DEPLOYMENT_PATCH)
+        assert (deployment.inputs["metadata"]["namespace"], deployment.inputs["metadata"]["name"]) == ("ambassador", "ambassador")
+        assert deployment.inputs["spec"] == {"template": {"metadata": {"annotations": {
+            "linkerd.io/inject": "enabled",
+            "config.linkerd.io/enable-gateway": "true",
+            "config.linkerd.io/proxy-require-identity-inbound-ports": "4143",
+        }}}}
+        service = [p for p in run.monitor.by_type(SERVICE_PATCH) if p.inputs["metadata"]["name"] == "ambassador"]
+        [service] = service
+        assert service.inputs["metadata"]["annotations"] == {
+            "mirror.linkerd.io/gateway-identity": "ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local",
+            "mirror.linkerd.io/probe-path": "/ready",
+            "mirror.linkerd.io/probe-period": "3",
+        }
+        assert {p["name"]: (p["port"], p["targetPort"]) for p in service.inputs["spec"]["ports"]} == {
+            "mc-gateway": (4143, 4143), "mc-probe": (4191, 4191)}
+        # patches, not ownership: nothing forces fields away from Emissary's own manager
+        for patch in (deployment, service):
+            assert "pulumi.com/patchForce" not in (patch.inputs["metadata"].get("annotations") or {})
+
+    def test_patched_service_keeps_emissarys_own_ports_and_becomes_the_gateway(self):
+        run = example("gateway-emissary-existing")
+        live = run.mocks.world.services[("east", "ambassador/ambassador")]
+        assert [p["name"] for p in live["spec"]["ports"]] == ["http", "https", "mc-gateway", "mc-probe"]
+        spec = link_spec(run)
+        assert spec["gatewayAddress"] == "203.0.113.50"  # Emissary's own load balancer, no second one
+        assert spec["gatewayIdentity"] == "ambassador.ambassador.serviceaccount.identity.linkerd.cluster.local"
+
+    def test_multicluster_chart_runs_without_its_gateway(self):
+        run = example("gateway-emissary-existing")
+        values = run.monitor.one(CHART, "east-linkerd-multicluster").inputs["values"]
+        assert values["gateway"] == {"enabled": False}
+
+    def test_patches_wait_for_the_proxy_injector(self):
+        run = example("gateway-emissary-existing")
+        [deployment] = run.monitor.by_type(DEPLOYMENT_PATCH)
+        assert (CHART, "east-linkerd-control-plane") in deps(run, deployment)
+
+    def test_an_emissary_that_is_not_there_fails_clearly(self):
+        cfg = config_file(EXAMPLES / "Pulumi.gateway-emissary-existing.yaml")
+        cfg["clusters"]["east"]["gateway"]["emissary"]["existing"]["namespace"] = "nowhere"
+        with pytest.raises(Exception, match="patching Service nowhere/ambassador in cluster 'east': not found"):
+            run_program(cfg)
+
+    def test_no_policy_objects_under_the_default_inbound_policy(self):
+        assert custom(example("gateway-emissary-existing"), "policy.linkerd.io") == []
+
+
+class TestRestrictiveDefaultPolicy:
+    def config(self, **existing) -> dict:
+        cfg = config_file(EXAMPLES / "Pulumi.gateway-emissary-existing.yaml")
+        cfg["linkerd"] = {"extraValues": {"controlPlane": {"proxy": {"defaultInboundPolicy": "cluster-authenticated"}}}}
+        cfg["clusters"]["east"]["gateway"]["emissary"]["existing"].update(existing)
+        return cfg
+
+    def test_recreates_the_gateway_policy_for_emissary_pods(self):
+        run = run_program(self.config(podLabels={"app.kubernetes.io/name": "ambassador"}))
+        policy = {(r.inputs["kind"], r.inputs["metadata"]["name"]): r.inputs for r in custom(run, "policy.linkerd.io")}
+        servers = {n: p["spec"] for (k, n), p in policy.items() if k == "Server"}
+        assert {s["port"] for s in servers.values()} == {4143, 4191}
+        assert all(s["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "ambassador"}} for s in servers.values())
+        mtls = policy[("MeshTLSAuthentication", "linkerd-multicluster-gateway-any-meshed")]["spec"]
+        net = policy[("NetworkAuthentication", "linkerd-multicluster-gateway-source-cluster")]["spec"]
+        assert mtls == {"identities": ["*"]} and net == {"networks": [{"cidr": "0.0.0.0/0"}, {"cidr": "::/0"}]}
+        authz = [p for (k, _), p in policy.items() if k == "AuthorizationPolicy"]
+        assert len(authz) == 2 and all(len(a["spec"]["requiredAuthenticationRefs"]) == 2 for a in authz)
+
+    def test_without_pod_labels_it_is_a_config_error(self):
+        with pytest.raises(ConfigError, match=r"clusters.east.gateway.emissary.existing.podLabels: needed"):
+            run_program(self.config())
+
+
+class TestInstalledEmissary:
+    def test_installs_crds_then_the_chart_pinned_from_oci(self):
+        run = example("gateway-emissary-install")
+        crds = run.monitor.one(CHART, "east-emissary-crds").inputs
+        chart = run.monitor.one(CHART, "east-emissary-chart")
+        assert crds["chart"] == "oci://ghcr.io/emissary-ingress/emissary-crds-chart" and crds["version"] == "4.1.0"
+        assert chart.inputs["chart"] == "oci://ghcr.io/emissary-ingress/emissary-ingress" and chart.inputs["version"] == "4.1.0"
+        assert {(CHART, "east-emissary-crds"), (CHART, "east-linkerd-control-plane")} <= deps(run, chart)
+
+    def test_chart_values_make_it_the_gateway(self):
+        values = example("gateway-emissary-install").monitor.one(CHART, "east-emissary-chart").inputs["values"]
+        assert values["podAnnotations"]["config.linkerd.io/enable-gateway"] == "true"
+        ports = {p["name"]: (p["port"], p["targetPort"]) for p in values["service"]["ports"]}
+        assert ports["mc-gateway"] == (4143, 4143) and ports["mc-probe"] == (8080, 8080)
+        assert values["service"]["annotations"]["mirror.linkerd.io/probe-path"] == "/-/ambassador/ready"
+
+    def test_envoy_probe_objects_and_the_link_use_them(self):
+        run = example("gateway-emissary-install")
+        kinds = {r.inputs["kind"]: r.inputs for r in custom(run, "getambassador.io")}
+        assert set(kinds) == EMISSARY_KINDS
+        mapping = kinds["Mapping"]["spec"]
+        assert (mapping["prefix"], mapping["rewrite"], mapping["service"]) == (
+            "/-/ambassador/ready", "/ambassador/v0/check_ready", "localhost:8877")
+        assert kinds["Host"]["spec"]["requestPolicy"] == {"insecure": {"action": "Route"}}
+        assert kinds["Listener"]["spec"]["port"] == 8080
+        spec = link_spec(run)
+        assert (spec["probeSpec"]["path"], spec["probeSpec"]["port"]) == ("/-/ambassador/ready", "8080")
+        assert spec["gatewayIdentity"] == "emissary-ingress.emissary.serviceaccount.identity.linkerd.cluster.local"
+
+
+class TestNoGateway:
+    def test_links_carry_no_gateway_fields_and_controllers_no_probe(self):
+        run = example("gateway-none")
+        for link in run.monitor.by_type(LINK):
+            assert not {"gatewayAddress", "gatewayPort", "gatewayIdentity", "probeSpec"} & set(link.inputs["spec"])
+        for c in ("east", "west"):
+            values = run.monitor.one(CHART, f"{c}-linkerd-multicluster").inputs["values"]
+            assert values["gateway"] == {"enabled": False}
+            assert all(e["gateway"] == {"enabled": False} for e in values["controllers"])
+        assert [r for r in run.monitor.reads()] == []  # there is no gateway Service to read
+
+    def test_the_user_is_told_what_remote_discovery_needs(self):
+        warnings = example("gateway-none").warnings
+        assert len(warnings) == 2 and all("flat pod network" in w for w in warnings)
+
+    def test_export_modes_use_their_labels(self):
+        run = example("gateway-none")
+        labels = {(p.provider_name, p.inputs["metadata"]["name"]): p.inputs["metadata"]["labels"] for p in run.monitor.by_type(SERVICE_PATCH)}
+        assert labels[("east", "foobar")] == {"mirror.linkerd.io/exported": "remote-discovery"}
+        assert labels[("east", "frontend")] == {"mirror.linkerd.io/federated": "member"}
+        assert labels[("west", "frontend")] == {"mirror.linkerd.io/federated": "member"}
+
+    def test_credentials_still_carry_the_domains_remote_discovery_needs(self):
+        run = example("gateway-none")
+        meta = run.monitor.one(SECRET, "west-to-east-linkerd-credentials").inputs["metadata"]
+        assert meta["annotations"]["multicluster.linkerd.io/trust-domain"] == "cluster.local"
+
+
+def test_switching_east_to_an_existing_emissary_changes_only_the_gateway_and_wests_link():
+    """The issue's 'done when': one config block changes in east; west's preview shows only its Link."""
+    from scenarios import EAST_STACK, cached, west
+
+    east_before = cached("east")
+    cfg = stack_file_config("east")
+    cfg["clusters"]["east"]["gateway"] = {"type": "emissary", "emissary": {"existing": {"namespace": "ambassador", "name": "ambassador"}}}
+    east_after = run_program(cfg, stack="east")
+
+    def inputs(run):
+        return {(r.typ, r.name): r.wire for r in run.monitor.registrations if not r.read}
+
+    before, after = inputs(east_before), inputs(east_after)
+    changed = {k for k in before.keys() & after.keys() if before[k] != after[k]}
+    added = set(after) - set(before)
+    assert changed == {(CHART, "east-linkerd-multicluster")}
+    assert {t for t, _ in added} - {"linkerd-multicluster:gateway:EmissaryGateway"} == {DEPLOYMENT_PATCH, SERVICE_PATCH}
+    assert set(before) - set(after) == set()
+
+    west_before, west_after = inputs(west(east_before)), inputs(west(east_after))
+    assert {k for k in west_before if west_before[k] != west_after.get(k)} == {(LINK, "west-to-east-link")}
+
+
+def test_gateway_type_needs_its_block():
+    with pytest.raises(ConfigError, match=r"clusters.east.gateway: .*needs an `emissary` block"):
+        run_program({"clusters": {"east": {"context": "east", "gateway": {"type": "emissary"}}}})
+    with pytest.raises(ConfigError, match="set exactly one of `existing`"):
+        run_program({"clusters": {"east": {"context": "east", "gateway": {"type": "emissary", "emissary": {}}}}})
