@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import functools
 import itertools
+from pathlib import Path
 
 import pytest
 
-from harness.program import Run, run_program
+from harness.program import Run, config_file, run_program
 from harness.recording import Registered
 from scenarios import CHART, LINK, SECRET
 
@@ -281,3 +282,34 @@ class TestProtectAndExtraValues:
         with pytest.raises(ConfigError) as err:
             run_program(mesh(2, linkerd={"extraValues": extra}))
         assert fragment in str(err.value)
+
+
+class TestThreeClusterExamples:
+    """The README's three-cluster examples (examples/three-clusters) do what they say."""
+
+    DIR = Path(__file__).resolve().parents[1] / "examples" / "three-clusters"
+
+    def test_full_mesh_example(self):
+        run = run_program(config_file(self.DIR / "Pulumi.full-mesh.yaml"))
+        assert_same_shape(run, {(s, t) for s, t in itertools.permutations(("east", "west", "north"), 2)})
+
+    def test_hub_example(self):
+        run = run_program(config_file(self.DIR / "Pulumi.hub.yaml"))
+        assert_same_shape(run, {("east", "north"), ("north", "east"), ("west", "north"), ("north", "west")})
+
+    def test_per_cluster_stacks_example_converges_in_two_rounds(self):
+        stacks = {c: f"organization/linkerd-multicluster/{c}" for c in ("east", "west", "north")}
+        outputs: dict = {}
+        for _ in range(2):
+            runs = {}
+            for c in stacks:
+                runs[c] = run_program(config_file(self.DIR / f"Pulumi.{c}.yaml"), stack=c, stacks=dict(outputs))
+                outputs[stacks[c]] = runs[c].as_stack_reference()
+        for c, run in runs.items():
+            assert links_of(run) == {(c, o) for o in stacks if o != c}
+            assert run.warnings == []
+
+
+def assert_same_shape(run: Run, expected: set[tuple[str, str]]) -> None:
+    assert links_of(run) == expected
+    assert accounts_of(run) == {(t, f"linkerd-service-mirror-remote-access-{s}") for s, t in expected}
