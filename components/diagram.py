@@ -3,8 +3,8 @@
 
 Drawn from the validated `MeshConfig` alone (no cloud state), so it is known in a first preview and
 `tools/diagram.py` can print it for a stack file without running anything. What it shows:
-- one subgraph per cluster of this stack, holding its gateway (hexagon; "no gateway" when
-  `gateway.type: none`) and its exported Services with their mode (stadium shapes);
+- one subgraph per cluster of this stack, holding its gateway (hexagon: its type, fixed
+  addresses, and Service type and port, or which Emissary; "no gateway" when `gateway.type: none`) and its exported Services with their mode (stadium shapes);
 - one arrow per link, from the source (the cluster that mirrors) to the target (whose Services are
   mirrored), which is also the direction of the mirrored traffic: a solid arrow into the target's
   gateway for a gateway link, a dotted arrow to the target cluster for remote discovery (pods
@@ -43,8 +43,14 @@ def link_kind(config: MeshConfig, link: LinkConfig) -> str:
 def _gateway_label(gateway: GatewayConfig) -> str:
     if gateway.type == "none":
         return "no gateway"
+    if gateway.type == "emissary" and gateway.emissary is not None:
+        existing, install = gateway.emissary.existing, gateway.emissary.install
+        detail = (f"existing {existing.namespace}/{existing.name}" if existing is not None
+                  else f"installed {install.version} in {install.namespace}" if install is not None else "")
+    else:
+        detail = f"{gateway.service_type} :{gateway.port}"
     where = " ".join(gateway.addresses)
-    return f"{gateway.type} gateway {where + ' ' if where else ''}({gateway.service_type} :{gateway.port})"
+    return f"{gateway.type} gateway {where + ' ' if where else ''}({detail})"
 
 
 def _cluster_lines(node: str, name: str, cluster: ClusterConfig) -> list[str]:

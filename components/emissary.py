@@ -10,8 +10,8 @@ runs with `gateway.enabled: false`. Two ways in:
   (no force): Pulumi owns only the fields it adds, and a destroy gives the installation back.
 - `install`: this stack installs Emissary's CRD chart and chart (OCI, pinned) already set up.
 Probing: `proxy` sends remote probes to the proxy's admin `/ready` (nothing else needed); `envoy`
-routes them through Envoy (port 80 -> 8080, `/-/ambassador/ready`) with the v3alpha1 Listener,
-Host and Mapping that need. With `gateway.enabled: false` the chart also drops the gateway's
+routes them through Envoy (port 8080, `/-/ambassador/ready`) with the v3alpha1 Host and Mapping
+that need. With `gateway.enabled: false` the chart also drops the gateway's
 authorization policy; when the cluster's default inbound policy would block remote clients, an
 equivalent one is created for the Emissary pods.
 """
@@ -29,9 +29,13 @@ from .config import EmissaryConfig, GatewayConfig, LinkerdConfig
 EMISSARY_CHART = "oci://ghcr.io/emissary-ingress/emissary-ingress"
 EMISSARY_CRDS_CHART = "oci://ghcr.io/emissary-ingress/emissary-crds-chart"
 INSTALL_NAME = "emissary-ingress"
-"""`fullnameOverride` of an installed Emissary: its Deployment, Service and ServiceAccount name."""
-# Envoy's HTTP listener is 8080 in the pod; the probe gets its own Service port (8080 -> 8080) so
-# an existing `http` port 80 -> 8080 is left alone (no field conflict when patching).
+"""Release name and `fullnameOverride` of an installed Emissary: its Deployment, Service and
+ServiceAccount name, and (through the release name) its `app.kubernetes.io/name` and `instance`
+pod labels (the chart's `ambassador.fullname` / `ambassador.name` helpers)."""
+# Envoy's HTTP listener is 8080 in the pod. On an existing Emissary the probe gets its own Service
+# port (8080 -> 8080), leaving its `http` port 80 -> 8080 alone (no field conflict when patching).
+# An installed one names its port 80 -> 8080 `mc-probe` instead: the chart turns every Service port
+# into a container port, and two 8080 container ports fail server-side apply (kubernetes#113482).
 ENVOY_PROBE = {"port": 8080, "target_port": 8080, "path": "/-/ambassador/ready"}
 PROXY_PROBE_PATH = "/ready"
 
@@ -112,9 +116,9 @@ class EmissaryGateway(pulumi.ComponentResource):
             self.ready, crds = self._install(name, ns, sa)
         self.service_namespace, self.service_name = ns, svc
         if emissary.probe == "envoy":
-            # An existing Emissary already listens on 8080 for its HTTP traffic; an installed one
-            # gets no default Listener from its chart (createDefaultListeners: false).
-            self._envoy_probe_objects(name, ns, crds, with_listener=emissary.install is not None)
+            # Envoy listens only where a Listener says: an existing Emissary has one on 8080 for
+            # its HTTP traffic, an installed one gets the chart's default Listeners (8080, 8443).
+            self._envoy_probe_objects(name, ns, crds)
         if args.default_inbound_policy in RESTRICTIVE_POLICIES:
             self._authorization_policy(name, ns, pod_labels)
         self.register_outputs({"service": f"{ns}/{svc}"})
@@ -164,6 +168,7 @@ class EmissaryGateway(pulumi.ComponentResource):
         )
         chart = k8s.helm.v4.Chart(
             f"{name}-chart",
+            name=INSTALL_NAME,  # the release name decides the pod labels (see INSTALL_NAME)
             chart=EMISSARY_CHART,
             version=install.version,
             namespace=namespace.metadata.name,
@@ -172,21 +177,18 @@ class EmissaryGateway(pulumi.ComponentResource):
         )
         return pulumi.Output.all(namespace.id, chart.urn), [crds, chart]
 
-    def _envoy_probe_objects(self, name: str, ns: str, after: list[pulumi.Resource], with_listener: bool) -> None:
+    def _envoy_probe_objects(self, name: str, ns: str, after: list[pulumi.Resource]) -> None:
         """What Envoy needs to answer remote probes on 8080 (Emissary v3alpha1): a wildcard Host
-        that routes plain HTTP, and a Mapping to Emissary's own readiness endpoint."""
+        that routes plain HTTP (a Host's default is to redirect it), and a Mapping, selected by that
+        Host's mappingSelector, to Emissary's own readiness endpoint."""
         emissary_api = "getambassador.io/v3alpha1"
         selector = {"matchLabels": {"linkerd-multicluster/probe": "true"}}
         objects = {
-            "Listener": {"port": ENVOY_PROBE["target_port"], "protocol": "HTTP", "securityModel": "XFP",
-                         "hostBinding": {"namespace": {"from": "SELF"}}},
             "Host": {"hostname": "*", "acmeProvider": {"authority": "none"},
                      "requestPolicy": {"insecure": {"action": "Route"}}, "mappingSelector": selector},
             "Mapping": {"hostname": "*", "prefix": ENVOY_PROBE["path"], "rewrite": "/ambassador/v0/check_ready",
                         "service": "localhost:8877", "bypass_auth": True},
         }
-        if not with_listener:
-            del objects["Listener"]
         for kind, spec in objects.items():
             labels = {"linkerd-multicluster/probe": "true"} if kind == "Mapping" else {}
             k8s.apiextensions.CustomResource(
@@ -213,7 +215,8 @@ class EmissaryGateway(pulumi.ComponentResource):
             metadata={"name": "linkerd-multicluster-gateway-source-cluster", "namespace": ns},
             spec={"networks": [{"cidr": "0.0.0.0/0"}, {"cidr": "::/0"}]}, opts=policy_opts,
         )
-        for role, port in (("gateway", args.gateway.port), ("probe", args.gateway.probe_port)):
+        # The proxy's own ports, by the names the injector gives them (as gateway-policy.yaml does).
+        for role, port in (("gateway", "linkerd-proxy"), ("probe", "linkerd-admin")):
             server = k8s.apiextensions.CustomResource(
                 f"{name}-{role}-server", api_version="policy.linkerd.io/v1beta3", kind="Server",
                 metadata={"name": f"linkerd-multicluster-{role}", "namespace": ns},
@@ -239,8 +242,13 @@ def install_values(gateway: GatewayConfig, linkerd: LinkerdConfig, ns: str, sa: 
     emissary = gateway.emissary
     public = [{"name": "http", "port": 80, "targetPort": 8080}, {"name": "https", "port": 443, "targetPort": 8443}]
     gateway_ports = [{k: v for k, v in p.items() if k != "protocol"} for p in service_ports(gateway, emissary)]
+    if emissary.probe == "envoy":  # see ENVOY_PROBE: port 80 -> 8080 doubles as the probe port
+        gateway_ports = [p for p in gateway_ports if p["name"] != c.PROBE_PORT_NAME]
+        public[0]["name"] = c.PROBE_PORT_NAME
     return {
         "fullnameOverride": INSTALL_NAME,
+        # Envoy listens only where a Listener says; the chart's defaults serve 8080 and 8443.
+        "createDefaultListeners": True,
         "podAnnotations": pod_annotations(gateway, emissary),
         "service": {
             "type": "LoadBalancer",

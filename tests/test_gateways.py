@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 from functools import cache
+
+import jsonschema
 from pathlib import Path
 
 import pytest
@@ -11,11 +13,13 @@ import pytest
 from components.config import ConfigError
 from harness.program import ROOT, Run, config_file, run_program, stack_file_config
 from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, deps
+from upstream import emissary as upstream_emissary
+from upstream import linkerd_policy
 from validation import k8s_errors, link_errors
 
 EXAMPLES = ROOT / "examples" / "gateways"
 DEPLOYMENT_PATCH = "kubernetes:apps/v1:DeploymentPatch"
-EMISSARY_KINDS = {"Listener", "Host", "Mapping"}
+EMISSARY_KINDS = {"Host", "Mapping"}
 
 
 @cache
@@ -127,8 +131,12 @@ class TestRestrictiveDefaultPolicy:
     def test_recreates_the_gateway_policy_for_emissary_pods(self):
         run = run_program(self.config(podLabels={"app.kubernetes.io/name": "ambassador"}))
         policy = {(r.inputs["kind"], r.inputs["metadata"]["name"]): r.inputs for r in custom(run, "policy.linkerd.io")}
+        for obj in policy.values():
+            schema = linkerd_policy.schema_for(obj)
+            errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(obj)]
+            assert errors == [], (obj["kind"], errors)
         servers = {n: p["spec"] for (k, n), p in policy.items() if k == "Server"}
-        assert {s["port"] for s in servers.values()} == {4143, 4191}
+        assert {s["port"] for s in servers.values()} == {linkerd_policy.PROXY_PORT_NAME, linkerd_policy.PROXY_ADMIN_PORT_NAME}
         assert all(s["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "ambassador"}} for s in servers.values())
         mtls = policy[("MeshTLSAuthentication", "linkerd-multicluster-gateway-any-meshed")]["spec"]
         net = policy[("NetworkAuthentication", "linkerd-multicluster-gateway-source-cluster")]["spec"]
@@ -151,11 +159,49 @@ class TestInstalledEmissary:
         assert {(CHART, "east-emissary-crds"), (CHART, "east-linkerd-control-plane")} <= deps(run, chart)
 
     def test_chart_values_make_it_the_gateway(self):
-        values = example("gateway-emissary-install").monitor.one(CHART, "east-emissary-chart").inputs["values"]
+        chart = example("gateway-emissary-install").monitor.one(CHART, "east-emissary-chart").inputs
+        values = chart["values"]
         assert values["podAnnotations"]["config.linkerd.io/enable-gateway"] == "true"
         ports = {p["name"]: (p["port"], p["targetPort"]) for p in values["service"]["ports"]}
-        assert ports["mc-gateway"] == (4143, 4143) and ports["mc-probe"] == (8080, 8080)
+        # Envoy's 80 -> 8080 doubles as the probe port; public HTTPS kept (the list replaces the default)
+        assert ports == {"mc-probe": (80, 8080), "https": (443, 8443), "mc-gateway": (4143, 4143)}
         assert values["service"]["annotations"]["mirror.linkerd.io/probe-path"] == "/-/ambassador/ready"
+        assert values["createDefaultListeners"] is True  # Envoy listens only where a Listener says
+
+    def test_chart_values_are_emissarys_own_keys(self):
+        values = example("gateway-emissary-install").monitor.one(CHART, "east-emissary-chart").inputs["values"]
+        known = {**upstream_emissary.CHART_VALUES_KEYS, **{k: (t, None) for k, t in upstream_emissary.TEMPLATE_ONLY_VALUES_KEYS.items()}}
+
+        def paths(d, prefix=""):
+            for k, v in d.items():
+                path = f"{prefix}{k}"
+                if path in known:
+                    yield path, v
+                elif isinstance(v, dict):
+                    yield from paths(v, path + ".")
+                else:
+                    yield path, v
+
+        for path, value in paths(values):
+            assert path in known, f"{path} is not a value of the emissary-ingress chart"
+        for item in values["service"]["ports"]:
+            assert set(item) <= set(upstream_emissary.SERVICE_PORT_ITEM_KEYS), item
+            assert isinstance(item["targetPort"], int), "the chart turns targetPort into a containerPort"
+        # every Service port becomes a container port: duplicates fail server-side apply
+        targets = [p["targetPort"] for p in values["service"]["ports"]]
+        assert len(targets) == len(set(targets)), targets
+
+    def test_link_reads_the_service_the_chart_names_and_policy_selects_its_pods(self):
+        cfg = config_file(EXAMPLES / "Pulumi.gateway-emissary-install.yaml")
+        cfg["clusters"]["east"]["gateway"]["emissary"]["probe"] = "proxy"  # envoy + deny is refused
+        cfg["linkerd"] = {"extraValues": {"controlPlane": {"proxy": {"defaultInboundPolicy": "deny"}}}}
+        run = run_program(cfg)
+        chart = run.monitor.one(CHART, "east-emissary-chart").inputs
+        name = upstream_emissary.service_name(chart["name"], chart["values"].get("fullnameOverride"))
+        [read] = [r for r in run.monitor.reads() if r.typ == "kubernetes:core/v1:Service"]
+        assert read.read_id == f"emissary/{name}"
+        servers = [r.inputs for r in custom(run, "policy.linkerd.io") if r.inputs["kind"] == "Server"]
+        assert servers and all(s["spec"]["podSelector"]["matchLabels"] == upstream_emissary.selector_labels(chart["name"]) for s in servers)
 
     def test_envoy_probe_objects_and_the_link_use_them(self):
         run = example("gateway-emissary-install")
@@ -165,10 +211,23 @@ class TestInstalledEmissary:
         assert (mapping["prefix"], mapping["rewrite"], mapping["service"]) == (
             "/-/ambassador/ready", "/ambassador/v0/check_ready", "localhost:8877")
         assert kinds["Host"]["spec"]["requestPolicy"] == {"insecure": {"action": "Route"}}
-        assert kinds["Listener"]["spec"]["port"] == 8080
+        # the Host selects the Mapping by label, and the hostnames match (Emissary needs both)
+        assert kinds["Mapping"]["metadata"]["labels"].items() >= kinds["Host"]["spec"]["mappingSelector"]["matchLabels"].items()
         spec = link_spec(run)
-        assert (spec["probeSpec"]["path"], spec["probeSpec"]["port"]) == ("/-/ambassador/ready", "8080")
+        assert (spec["probeSpec"]["path"], spec["probeSpec"]["port"]) == ("/-/ambassador/ready", "80")
         assert spec["gatewayIdentity"] == "emissary-ingress.emissary.serviceaccount.identity.linkerd.cluster.local"
+
+    @pytest.mark.parametrize("name", ["gateway-emissary-install", "gateway-emissary-existing"])
+    def test_emissary_objects_validate_against_the_v3alpha1_schemas(self, name):
+        cfg = config_file(EXAMPLES / f"Pulumi.{name}.yaml")
+        cfg["clusters"]["east"]["gateway"]["emissary"]["probe"] = "envoy"
+        run = run_program(cfg)
+        objects = custom(run, "getambassador.io")
+        assert {o.inputs["kind"] for o in objects} == EMISSARY_KINDS
+        for o in objects:
+            schema = upstream_emissary.SCHEMAS[o.inputs["kind"]]
+            errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(o.inputs)]
+            assert errors == [], (o.name, errors)
 
 
 class TestNoGateway:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from harness.recording import is_wire_secret
+from harness.recording import contains_secret, is_wire_secret
 from scenarios import CHART, LINK, NAMESPACE, SECRET, SERVICE_PATCH, cached, deps
 
 SCENARIOS = ["east", "west", "mesh"]
@@ -118,7 +118,7 @@ class TestSecrets:
             text = json.dumps(chart.inputs["values"])
             assert "PRIVATE KEY" not in text, chart.name
             assert "token-of-" not in text, chart.name
-            assert not _has_secret(chart.wire["values"]), f"{chart.name}: values must stay readable in diffs"
+            assert not contains_secret(chart.wire["values"]), f"{chart.name}: values must stay readable in diffs"
 
     @pytest.mark.parametrize("scenario", SCENARIOS)
     def test_every_private_key_reaching_kubernetes_is_a_secret(self, scenario):
@@ -131,13 +131,3 @@ class TestSecrets:
         for key in run.monitor.by_type("tls:index/privateKey:PrivateKey"):
             assert "privateKeyPem" in key.additional_secret_outputs
             assert key.inputs["algorithm"] == "ECDSA" and key.inputs["ecdsaCurve"] == "P256", key.name
-
-
-def _has_secret(value) -> bool:
-    if is_wire_secret(value):
-        return True
-    if isinstance(value, dict):
-        return any(_has_secret(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_secret(v) for v in value)
-    return False

@@ -54,11 +54,14 @@ def gateway_service(values: dict[str, Any]) -> Optional[dict]:
     }
 
 
-def emissary_service(values: dict[str, Any], namespace: str) -> dict:
+def emissary_service(values: dict[str, Any], namespace: str, release_name: str) -> dict:
     """The Service the emissary-ingress chart renders (charts/emissary-ingress/templates/service.yaml):
-    named after the release's full name, ports and annotations taken from `service.*` values."""
+    named by the chart's fullname helper (tests/upstream/emissary.py), ports and annotations taken
+    from `service.*` values."""
+    from upstream import emissary
+
     service = values.get("service") or {}
-    name = values.get("fullnameOverride") or "emissary-ingress"
+    name = emissary.service_name(release_name, values.get("fullnameOverride") or None)
     return {
         "apiVersion": "v1",
         "kind": "Service",

@@ -88,8 +88,8 @@ class MeshMocks(Mocks):
         elif args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart") == "linkerd-multicluster":
             self._add_service(provider_name(args.provider), chart_emulation.gateway_service(inputs.get("values") or {}))
         elif args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart", "").endswith("/emissary-ingress"):
-            self._add_service(provider_name(args.provider),
-                              chart_emulation.emissary_service(inputs.get("values") or {}, inputs["namespace"]))
+            self._add_service(provider_name(args.provider), chart_emulation.emissary_service(
+                inputs.get("values") or {}, inputs["namespace"], inputs.get("name") or args.name))
         elif args.typ == "kubernetes:core/v1:ServicePatch":
             self._patch_service(provider_name(args.provider), inputs)
         return f"{args.name}-id", outputs

@@ -34,14 +34,23 @@ def unwrap(value: Any) -> Any:
     return value
 
 
-def contains_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
+def contains(value: Any, found) -> bool:
+    """Whether `found(node)` holds for a node of a wire value (the value itself or any nested one)."""
+    if found(value):
         return True
     if isinstance(value, dict):
-        return any(contains_unknown(v) for v in value.values())
+        return any(contains(v, found) for v in value.values())
     if isinstance(value, list):
-        return any(contains_unknown(v) for v in value)
+        return any(contains(v, found) for v in value)
     return False
+
+
+def contains_unknown(value: Any) -> bool:
+    return contains(value, lambda v: v == UNKNOWN)
+
+
+def contains_secret(value: Any) -> bool:
+    return contains(value, is_wire_secret)
 
 
 @dataclasses.dataclass
