@@ -3,8 +3,9 @@
 The objects are those the multicluster chart renders per `remoteMirrorServiceAccountName`
 (templates/remote-access-service-mirror-rbac.yaml): a ServiceAccount, a ClusterRole with read
 access to what the service mirror watches, its ClusterRoleBinding, and a long-lived
-`kubernetes.io/service-account-token` Secret. One set per source cluster, so removing a link
-revokes exactly that source's access (linkerd/linkerd2#4461).
+`kubernetes.io/service-account-token` Secret. The account, binding and token are per source
+cluster, so removing a link revokes exactly that source's access (linkerd/linkerd2#4461); the
+ClusterRole's rules are the same for every source, so a target has one (`remote_access_role`).
 
 The token is filled in by Kubernetes' token controller after the Secret is created.
 pulumi-kubernetes waits for it on create (its awaiter for service-account-token Secrets,
@@ -40,11 +41,23 @@ def credentials_from_token_secret(data: Optional[dict], where: str) -> dict:
     return {"token": base64.b64decode(token_b64).decode(), "caData": ca_b64}
 
 
+def remote_access_role(name: str, provider: k8s.Provider, parent: pulumi.Resource) -> k8s.rbac.v1.ClusterRole:
+    """The one ClusterRole a target grants its source clusters (each through its own binding)."""
+    return k8s.rbac.v1.ClusterRole(
+        name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=c.REMOTE_ACCESS_ROLE, labels={"linkerd.io/extension": "multicluster"}),
+        rules=[k8s.rbac.v1.PolicyRuleArgs(**_snake(rule)) for rule in c.REMOTE_ACCESS_RULES],
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider),
+    )
+
+
 @dataclass(frozen=True)
 class RemoteAccessArgs:
     source_cluster: str
     namespace: pulumi.Input[str]
     """The target's multicluster namespace (an output of its Namespace, for ordering)."""
+    role: k8s.rbac.v1.ClusterRole
+    """The target's remote-access ClusterRole (`remote_access_role`)."""
     provider: k8s.Provider
     """The *target* cluster's provider."""
 
@@ -64,12 +77,6 @@ class RemoteAccess(pulumi.ComponentResource):
         self.service_account_name = account
         labels = {"linkerd.io/extension": "multicluster", c.CLUSTER_NAME_LABEL: args.source_cluster}
 
-        role = k8s.rbac.v1.ClusterRole(
-            f"{name}-role",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=account, labels=labels),
-            rules=[k8s.rbac.v1.PolicyRuleArgs(**_snake(rule)) for rule in c.REMOTE_ACCESS_RULES],
-            opts=on_cluster,
-        )
         sa = k8s.core.v1.ServiceAccount(
             f"{name}-account",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=account, namespace=args.namespace, labels=labels),
@@ -79,7 +86,7 @@ class RemoteAccess(pulumi.ComponentResource):
             f"{name}-binding",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=account, labels=labels),
             role_ref=k8s.rbac.v1.RoleRefArgs(
-                api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=role.metadata.name
+                api_group="rbac.authorization.k8s.io", kind="ClusterRole", name=args.role.metadata.name
             ),
             subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=sa.metadata.name, namespace=sa.metadata.namespace)],
             opts=on_cluster,

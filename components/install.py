@@ -19,7 +19,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import constants as c
-from .access import RemoteAccess, RemoteAccessArgs
+from .access import RemoteAccess, RemoteAccessArgs, remote_access_role
 from .emissary import EmissaryGateway, EmissaryGatewayArgs
 from .config import ExtraValues, GatewayConfig, LinkerdConfig
 from .gateway import read_gateway_service
@@ -127,10 +127,11 @@ class ClusterInstall(pulumi.ComponentResource):
             after(self.control_plane),
         )
 
+        role = remote_access_role(f"{name}-remote-access-role", args.provider, self) if args.inbound_sources else None
         self.access = {
             source: RemoteAccess(
                 f"{name}-access-{source}",
-                RemoteAccessArgs(source_cluster=source, namespace=mc_ns, provider=args.provider),
+                RemoteAccessArgs(source_cluster=source, namespace=mc_ns, role=role, provider=args.provider),
                 opts=pulumi.ResourceOptions(parent=self),
             )
             for source in args.inbound_sources

@@ -13,6 +13,7 @@ import pulumi
 
 from . import constants as c
 from .config import LinkConfig, MeshConfig
+from .diagram import mermaid
 from .exports import ExportedServices, ExportedServicesArgs
 from .install import ClusterInstall, ClusterInstallArgs
 from .link import Link, LinkArgs
@@ -195,6 +196,7 @@ class Mesh(pulumi.ComponentResource):
                 for l in cfg.links
             ],
             "exports": {n: [f"{e.namespace}/{e.service}" for e in cl.exports] for n, cl in cfg.clusters.items()},
+            "topologyDiagram": mermaid(cfg),
         }
         targets = {n: i for n, i in self.installs.items() if i.access}
         if targets:

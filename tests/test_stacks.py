@@ -64,6 +64,11 @@ class TestEastStack:
             "probe": {"path": "/ready", "port": "4191", "period": "3s"},
         }
 
+    def test_topology_diagram_output_shows_the_stack(self):
+        diagram = cached("east").outputs["topologyDiagram"]
+        assert diagram.startswith("flowchart LR")
+        assert '"east"' in diagram and "test/foobar (gateway)" in diagram and "west" in diagram
+
     def test_trust_anchor_bundle_ends_in_exactly_one_newline(self):
         bundle = cached("east").outputs["trustAnchorsPem"]
         assert bundle.endswith("-----END CERTIFICATE-----\n") and not bundle.endswith("\n\n")

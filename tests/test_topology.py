@@ -191,8 +191,9 @@ class TestChangingTheMesh:
             (LINK, "c1-to-c2-link"), (SECRET, "c1-to-c2-credentials"), (SECRET, "c1-to-c2-linkerd-credentials"),
             (COMMAND, "c1-to-c2-mirror-cleanup"),
             (SA, "c2-access-c1-account"), (SECRET, "c2-access-c1-token"),
-            ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "c2-access-c1-role"),
             ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "c2-access-c1-binding"),
+            # c2's only source went, so its remote-access role goes too
+            ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "c2-remote-access-role"),
         }
         # the controller entry goes with the (earlier) update of c1's chart
         changed = {k for k in before if k in after and before[k] != after[k]}
@@ -205,6 +206,18 @@ class TestChangingTheMesh:
         assert pos[(LINK, "c1-to-c2-link")] < pos[(SECRET, "c1-to-c2-linkerd-credentials")]
         assert pos[(SECRET, "c1-to-c2-credentials")] < pos[(SECRET, "c2-access-c1-token")]
         assert pos[(SECRET, "c2-access-c1-token")] < pos[(SA, "c2-access-c1-account")]
+
+    def test_removing_one_source_revokes_only_its_access(self):
+        """Least privilege: the role is shared, but each source's account, binding and token go alone."""
+        both = run_program(mesh(3, links=[{"source": "c1", "target": "c3"}, {"source": "c2", "target": "c3"}]))
+        one = run_program(mesh(3, links=[{"source": "c2", "target": "c3"}]))
+        removed = {n for _, n in set(inputs_by_name(both)) - set(inputs_by_name(one))}
+        assert {"c3-access-c1-account", "c3-access-c1-binding", "c3-access-c1-token"} <= removed
+        assert not any("access-c2" in n for n in removed) and "c3-remote-access-role" not in removed
+        binding = one.monitor.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "c3-access-c2-binding").inputs
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "linkerd-service-mirror-remote-access-c2",
+                                        "namespace": "linkerd-multicluster"}]
+        assert binding["roleRef"]["name"] == "linkerd-service-mirror-remote-access"
 
     def test_mirror_cleanup_deletes_what_the_controller_leaves_behind(self):
         run = run_program(mesh(2, topology="full-mesh"))
