@@ -203,7 +203,6 @@ class EmissaryGateway(pulumi.ComponentResource):
     def _authorization_policy(self, name: str, ns: str, pod_labels: dict[str, str]) -> None:
         """The bundled gateway's policy (gateway-policy.yaml), for the Emissary pods: any meshed
         identity, from any network, on the gateway and probe ports."""
-        args = self._args
         policy_opts = self._after_control_plane()
         auth_mtls = k8s.apiextensions.CustomResource(
             f"{name}-any-meshed", api_version="policy.linkerd.io/v1alpha1", kind="MeshTLSAuthentication",

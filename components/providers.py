@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlparse
 
-import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 

@@ -2,11 +2,9 @@
 installed Emissary, no gateway; export modes. Each shipped example in examples/gateways runs."""
 from __future__ import annotations
 
-import copy
 from functools import cache
 
 import jsonschema
-from pathlib import Path
 
 import pytest
 
@@ -260,7 +258,7 @@ class TestNoGateway:
 
 def test_switching_east_to_an_existing_emissary_changes_only_the_gateway_and_wests_link():
     """The issue's 'done when': one config block changes in east; west's preview shows only its Link."""
-    from scenarios import EAST_STACK, cached, west
+    from scenarios import cached, west
 
     east_before = cached("east")
     cfg = stack_file_config("east")

@@ -9,7 +9,7 @@ import yaml
 from components.link_target import MissingStackOutput
 from harness.program import run_program, stack_file_config
 from harness.recording import is_wire_secret
-from scenarios import CHART, EAST_STACK, LINK, SECRET, SERVICE_PATCH, cached, east, west
+from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, cached, east, west
 
 
 def kubeconfig_of(secret_reg) -> dict:

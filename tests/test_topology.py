@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from harness.program import Run, config_file, run_program
-from harness.recording import Registered
 from scenarios import CHART, LINK, SECRET
 
 SA = "kubernetes:core/v1:ServiceAccount"
