@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path as Path_
 from typing import Any
 
 CHART_OF_SECTION = {"crds": "linkerd-crds", "controlPlane": "linkerd-control-plane", "multicluster": "linkerd-multicluster"}
@@ -49,27 +49,36 @@ MANAGED = {
 }
 
 
+Path = tuple[str, ...]
+# Maps whose keys are the user's (labels, annotations, selectors), even where values.yaml shows an
+# example entry (`nodeSelector: {kubernetes.io/os: linux}`).
+_USER_MAP_SUFFIXES = ("Annotations", "annotations", "Labels", "labels", "nodeSelector", "Selector")
+
+
 @lru_cache(maxsize=1)
-def _known() -> dict[str, Any]:
-    return json.loads((Path(__file__).with_name("data") / "values_keys.json").read_text())
+def _known() -> tuple[str, dict[str, dict[Path, str]]]:
+    doc = json.loads((Path_(__file__).with_name("data") / "values_keys.json").read_text())
+    charts = {chart: {tuple(k["path"]): k["type"] for k in keys} for chart, keys in doc["charts"].items()}
+    return doc["chartVersion"], charts
 
 
-def _leaves(values: dict[str, Any], prefix: str = ""):
+def _leaves(values: dict[str, Any], prefix: Path = ()):
     for key, value in values.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
+        path = prefix + (str(key),)
         if isinstance(value, dict) and value:
             yield from _leaves(value, path)
         else:
             yield path, value
 
 
-def _free_form_parent(path: str, keys: dict[str, str]) -> bool:
-    """True when a prefix of `path` is a map whose children values.yaml does not enumerate
-    (podAnnotations, nodeSelector, resources: {} ...): anything below it is the user's."""
-    parts = path.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        prefix = ".".join(parts[:i])
-        if keys.get(prefix) in ("dict", "null") and not any(k.startswith(prefix + ".") for k in keys):
+def _free_form_parent(path: Path, keys: dict[Path, str]) -> bool:
+    """True when a prefix of `path` is a map that belongs to the user: a label/annotation/selector
+    map, or one whose entries values.yaml does not enumerate (`resources: {}`, `podAnnotations`)."""
+    for i in range(len(path) - 1, 0, -1):
+        prefix = path[:i]
+        if keys.get(prefix) not in ("dict", "null"):
+            continue
+        if prefix[-1].endswith(_USER_MAP_SUFFIXES) or not any(k[:i] == prefix and len(k) > i for k in keys):
             return True
     return False
 
@@ -77,20 +86,21 @@ def _free_form_parent(path: str, keys: dict[str, str]) -> bool:
 def problems(section: str, values: dict[str, Any], chart_version: str, where: str) -> list[str]:
     """Problems with one `extraValues.<section>` map; `where` is its config key for messages."""
     chart = CHART_OF_SECTION[section]
-    known = _known()
+    known_version, known = _known()
     found = []
     for path, value in _leaves(values):
-        key = f"{where}.{path}"
-        managed = next((m for m in MANAGED[chart] if path == m or path.startswith(m + ".")), None)
+        dotted = ".".join(path)
+        key = f"{where}.{dotted}"
+        managed = next((m for m in MANAGED[chart] if dotted == m or dotted.startswith(m + ".")), None)
         if managed is not None:
             found.append(f"{key}: set by the program; use {MANAGED[chart][managed]} instead")
             continue
         if isinstance(value, str) and "PRIVATE KEY-----" in value:
             found.append(f"{key}: private keys must not go into Helm values (they would show in diffs)")
             continue
-        if known["chartVersion"] != chart_version:
+        if known_version != chart_version:
             continue  # no key list for this version; cannot judge (the README says so)
-        keys = known["charts"][chart]
+        keys = known[chart]
         if path not in keys and not _free_form_parent(path, keys):
-            found.append(f"{key}: {chart} {known['chartVersion']} has no value {path!r}")
+            found.append(f"{key}: {chart} {known_version} has no value {dotted!r}")
     return found

@@ -274,6 +274,14 @@ class TestProtectAndExtraValues:
         mc2 = run.monitor.one(CHART, "c2-linkerd-multicluster").inputs["values"]
         assert mc2["gateway"]["nodeSelector"] == {"pool": "edge"} and mc2["gateway"]["enabled"] is True
 
+    def test_user_maps_accept_any_key_even_where_upstream_shows_an_example(self):
+        """`nodeSelector: {kubernetes.io/os: linux}` upstream is an example, not the only key."""
+        cfg = mesh(2, linkerd={"extraValues": {"controlPlane": {
+            "nodeSelector": {"kubernetes.io/os": "linux", "pool": "system"},
+            "proxy": {"tracing": {"labels": {"team": "mesh"}}}}}})
+        values = run_program(cfg).monitor.one(CHART, "c1-linkerd-control-plane").inputs["values"]
+        assert values["nodeSelector"] == {"kubernetes.io/os": "linux", "pool": "system"}
+
     @pytest.mark.parametrize("extra, fragment", [
         ({"controlPlane": {"controlerLogLevel": "debug"}},
          "linkerd.extraValues.controlPlane.controlerLogLevel: linkerd-control-plane 2026.8.3 has no value"),
