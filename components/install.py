@@ -81,6 +81,7 @@ class ClusterInstall(pulumi.ComponentResource):
             opts=on_cluster,
         )
         linkerd_ns = self.linkerd_namespace.metadata.name
+
         def extra(section: str) -> dict[str, Any]:
             return merged_extra(args.linkerd, args.extra_values, section)
 
