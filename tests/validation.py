@@ -27,7 +27,7 @@ from typing import Any, Iterable, Optional
 import jsonschema
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 from cryptography.x509.verification import (
@@ -593,36 +593,12 @@ def _load_issuer_key(issuer_key_pem: str):
 
 
 def _mint_probe_leaf(issuer: x509.Certificate, issuer_key, dns_name: str, now: dt.datetime) -> x509.Certificate:
-    # A proxy-style leaf like the identity controller would issue (Go copies the issuer's SKI
-    # into the leaf's AKI, so do we), valid around `now`.
-    leaf_key = ec.generate_private_key(ec.SECP256R1())
-    b = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, dns_name)]))
-        .issuer_name(issuer.subject)
-        .public_key(leaf_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
-    )
-    try:
-        ski = issuer.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-    except x509.ExtensionNotFound:
-        pass
-    hash_alg = None if not isinstance(issuer_key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)) else hashes.SHA256()
-    return b.sign(issuer_key, hash_alg)
+    # A proxy-style leaf like the identity controller would issue, valid around `now`.
+    import certs
+
+    leaf, _ = certs.make_leaf(issuer, issuer_key, dns_name,
+                              not_before=now - dt.timedelta(minutes=1), not_after=now + dt.timedelta(hours=1))
+    return leaf
 
 
 def _same_public_key(a, b) -> bool:
