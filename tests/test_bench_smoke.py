@@ -54,3 +54,15 @@ def test_a_failing_worker_fails_the_script(monkeypatch, capsys):
     monkeypatch.setattr(scale, "run_worker", failing)
     assert scale.main(["--clusters", "2", "--services", "1"]) == 1
     assert "exited with 1" in capsys.readouterr().err
+
+
+def test_typed_floor_script_runs():
+    """bench/typed_floor.py (the README's typed-resource floor) runs; no timing assertions."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "typed_floor.py"
+    out = subprocess.run([sys.executable, str(script), "--count", "3"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "3 plain custom resources:" in out.stdout and "3 typed Kubernetes Secrets:" in out.stdout
