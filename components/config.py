@@ -34,6 +34,12 @@ class _Strict(BaseModel):
     )
 
 
+def _stack_name(value: Optional[str]) -> Optional[str]:
+    if value is not None and not _STACK_REF.match(value):
+        raise ValueError(f"{value!r} must be a fully qualified stack name <org>/<project>/<stack>")
+    return value
+
+
 def _dns_label(value: str, what: str) -> str:
     if not _DNS_LABEL.match(value) or len(value) > 40:
         raise ValueError(
@@ -121,9 +127,7 @@ class TrustConfig(_Strict):
     @field_validator("from_stack")
     @classmethod
     def _stack_ref(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and not _STACK_REF.match(v):
-            raise ValueError(f"{v!r} must be a fully qualified stack name <org>/<project>/<stack>")
-        return v
+        return _stack_name(v)
 
 
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
@@ -257,7 +261,7 @@ class LinkConfig(_Strict):
     @field_validator("target_stack")
     @classmethod
     def _stack_ref(cls, v: Optional[str]) -> Optional[str]:
-        return TrustConfig._stack_ref(v)
+        return _stack_name(v)
 
     @property
     def name(self) -> str:

@@ -4,7 +4,7 @@ It is the seam between single-stack meshes and per-cluster stacks: a target inst
 stack offers it directly (`ClusterInstall.link_target`), a target installed by another stack offers
 it through that stack's outputs (`when_granted`). `Link` only ever sees a `LinkTarget`.
 
-Stack outputs that carry it (written by `public_outputs` / `credential_outputs`):
+Stack outputs that carry it (`public_outputs`, and the access credentials of `ClusterInstall`):
 - `linkTargets.<cluster>`: public facts (domains, API address, gateway fields);
 - `linkCredentials.<cluster>.<source>`: the source's token and the API CA, a Pulumi *secret*.
 """

@@ -81,7 +81,6 @@ class Mesh(pulumi.ComponentResource):
         self._created_by = f"linkerd/cli {c.edge_tag(linkerd.version)}"
         self._providers = providers
         self.links = {}
-        self.deferred_links: dict[tuple[str, str], pulumi.Output[bool]] = {}
         for link in config.links:
             if link.source not in config.clusters:
                 continue  # another stack installs the source; this one only granted access
@@ -89,7 +88,7 @@ class Mesh(pulumi.ComponentResource):
                 self._link(link, self.installs[link.target].link_target(link.source))
             else:
                 assert link.target_stack is not None  # guaranteed by config validation
-                self.deferred_links[(link.source, link.target)] = when_granted(
+                when_granted(
                     self._stack(link.target_stack), link.target_stack, link.target, link.source,
                     self.anchor.bundle_pem, lambda target, link=link: self._link(link, target),
                 )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from upstream import edge_26_8_3 as upstream
+
 CHART_DEFAULTS = {
     "enabled": True,
     "name": "linkerd-gateway",
@@ -44,7 +46,7 @@ def gateway_service(values: dict[str, Any]) -> Optional[dict]:
             "namespace": namespace,
             "labels": {"linkerd.io/extension": "multicluster", "component": "gateway"},
             "annotations": {
-                "mirror.linkerd.io/gateway-identity": f"{name}.{namespace}.serviceaccount.identity.{linkerd_ns}.{trust_domain}",
+                "mirror.linkerd.io/gateway-identity": upstream.gateway_identity(name, namespace, linkerd_ns, trust_domain),
                 "mirror.linkerd.io/probe-period": str(probe["seconds"]),
                 "mirror.linkerd.io/probe-path": probe["path"],
                 "mirror.linkerd.io/multicluster-gateway": "true",

@@ -474,21 +474,12 @@ LISTENER_RUNTIME_RULES: Final[tuple[str, ...]] = (
 # Minimal JSON Schemas (draft 2020-12) of the v3alpha1 objects this project may create
 # ---------------------------------------------------------------------------------------------
 
-_DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
-_STR: Final = {"type": "string"}
+from .schema_parts import DRAFT as _DRAFT, METADATA as _METADATA, STR as _STR, STR_MAP as _STR_MAP
 _BOOL: Final = {"type": "boolean"}
 _INT: Final = {"type": "integer"}
 _STRS: Final = {"type": "array", "items": {"type": "string"}}
-_STR_MAP: Final = {"type": "object", "additionalProperties": {"type": "string"}}
 _OBJ: Final = {"type": "object"}  # a nested object this fixture does not describe
 _OBJS: Final = {"type": "array", "items": {"type": "object"}}
-
-# metadata: the CRDs say only `type: object`; ObjectMeta is the API server's business.
-_METADATA: Final = {
-    "type": "object",
-    "required": ["name"],
-    "properties": {"name": _STR, "namespace": _STR, "labels": _STR_MAP, "annotations": _STR_MAP},
-}
 
 # A metav1.LabelSelector as Emissary reads it: matchLabels only (see SCHEMA_DIVERGENCES).
 _MATCH_LABELS_SELECTOR: Final = {

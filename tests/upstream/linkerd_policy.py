@@ -158,14 +158,7 @@ AUTHENTICATION_KINDS: Final[dict[str, tuple[str, ...]]] = {
     "ServiceAccount": ("", "core"),  # at most one, and not together with a MeshTLSAuthentication
 }
 
-_DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
-_STR: Final = {"type": "string"}
-_STR_MAP: Final = {"type": "object", "additionalProperties": {"type": "string"}}
-_METADATA: Final = {
-    "type": "object",
-    "required": ["name"],
-    "properties": {"name": _STR, "namespace": _STR, "labels": _STR_MAP, "annotations": _STR_MAP},
-}
+from .schema_parts import DRAFT as _DRAFT, METADATA as _METADATA, STR as _STR, STR_MAP as _STR_MAP
 _GROUP: Final = {
     "type": "string", "maxLength": 253,
     "pattern": r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
