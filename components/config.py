@@ -7,6 +7,7 @@ bad stack file fails in `pulumi preview` with the key to fix, and nothing is hal
 """
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Literal, Optional, Union
 
@@ -231,6 +232,10 @@ class ClusterConfig(_Strict):
     """Keep an existing issuer (e.g. of a cluster whose Linkerd predates this stack)."""
     issuer_generation: Optional[int] = Field(default=None, ge=0)
     """Overrides trust.issuerGeneration for this cluster: raise it to re-issue only this issuer."""
+    adopt: bool = False
+    """Take over the objects of a Linkerd that already runs on this cluster (installed by the
+    CLI or Helm) instead of failing on them: the cluster's provider upserts existing objects and
+    forces its field values. Set it for the first `pulumi up` only, then remove it."""
 
     @field_validator("api_server_address")
     @classmethod
@@ -465,10 +470,7 @@ def load() -> MeshConfig:
         )
     raw: dict[str, Any] = {}
     for key in TOP_LEVEL_KEYS:
-        try:
-            value = cfg.get_object(key)
-        except Exception as e:  # json.JSONDecodeError, but the SDK may wrap it
-            raise ConfigError(f"invalid stack configuration:\n  {prefix}{key}: not valid YAML/JSON ({e})") from None
+        value = cli_value(cfg.get(key), f"{prefix}{key}")
         if value is not None:
             raw[key] = value
     if "clusters" not in raw:
@@ -478,6 +480,25 @@ def load() -> MeshConfig:
         )
     _require_secret_keys(raw)
     return parse(raw)
+
+
+def cli_value(text: Optional[str], key: str) -> Any:
+    """One top-level config value as the Pulumi CLI passes it, back to the YAML value it was.
+
+    The CLI hands a plain YAML string over *raw* and everything else (map, list, bool, number) as
+    JSON text (pulumi/pulumi sdk/go/common/resource/config/object.go, `MarshalString`). So
+    `topology: full-mesh` arrives as `full-mesh`, `protect: false` as `false` and a map as `{...}`.
+    Text that is not JSON is therefore a plain string; text that starts like a JSON map or list
+    but does not parse is an error (a string that looks like one is never a valid value here).
+    """
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        if text.lstrip()[:1] in ("{", "["):
+            raise ConfigError(f"invalid stack configuration:\n  {key}: not valid YAML/JSON ({e})") from None
+        return text
 
 
 def _require_secret_keys(raw: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from components.cert_checks import CertificateError
 from components.config import ConfigError
 from components.link_target import MismatchedTrust
 from harness.minting import NOW
-from harness.program import Run, run_program
+from harness.program import Run, Secure, run_program
 from scenarios import CHART, SECRET
 from validation import openssl_verify, split_pem_bundle, verify_issuer_like_linkerd
 
@@ -70,8 +70,8 @@ class TestBundles:
 class TestSuppliedMaterial:
     def test_supplied_anchor_signs_the_issuers_and_no_anchor_is_generated(self):
         anchor, key = certs.make_anchor()
-        cfg = {"trust": {"anchor": {"certPem": certs.cert_pem(anchor), "keyPem": certs.key_pem(key)}}, "clusters": TWO}
-        run = run_program(cfg, secret_keys=("trust",))
+        cfg = {"trust": {"anchor": {"certPem": certs.cert_pem(anchor), "keyPem": Secure(certs.key_pem(key))}}, "clusters": TWO}
+        run = run_program(cfg)
         assert [r.name for r in run.monitor.by_type("tls:index/selfSignedCert:SelfSignedCert") if "trust-anchor" in r.name] == []
         [bundle] = bundles(run)
         assert split_pem_bundle(bundle) == [anchor]
@@ -90,12 +90,12 @@ class TestSuppliedMaterial:
         cfg = {
             "trust": {"existingAnchorsPem": certs.cert_pem(OLD_ANCHOR)},
             "clusters": {
-                "east": {"context": "east", "issuer": {"certPem": certs.cert_pem(OLD_ISSUER), "keyPem": certs.key_pem(OLD_ISSUER_KEY)}},
+                "east": {"context": "east", "issuer": {"certPem": certs.cert_pem(OLD_ISSUER), "keyPem": Secure(certs.key_pem(OLD_ISSUER_KEY))}},
                 "west": {"context": "west"},
             },
             "links": LINKS,
         }
-        run = run_program(cfg, secret_keys=("clusters",))
+        run = run_program(cfg)
         east = issuer_secret(run, "east")
         assert east["tls.crt"].strip() == certs.cert_pem(OLD_ISSUER).strip()
         assert run.monitor.by_type("tls:index/locallySignedCert:LocallySignedCert")  # west's issuer, webhooks
@@ -108,9 +108,9 @@ class TestChecksAtPreviewTime:
     def supplied_issuer(self, issuer, key, anchor=OLD_ANCHOR, preview=True) -> Run:
         cfg = {
             "trust": {"existingAnchorsPem": certs.cert_pem(anchor)},
-            "clusters": {"east": {"context": "east", "issuer": {"certPem": certs.cert_pem(issuer), "keyPem": certs.key_pem(key)}}},
+            "clusters": {"east": {"context": "east", "issuer": {"certPem": certs.cert_pem(issuer), "keyPem": Secure(certs.key_pem(key))}}},
         }
-        return run_program(cfg, secret_keys=("clusters",), preview=preview)
+        return run_program(cfg, preview=preview)
 
     def test_expired_issuer_is_an_error_naming_cluster_and_certificate(self):
         past = certs.utcnow() - dt.timedelta(days=400)
@@ -141,8 +141,8 @@ class TestChecksAtPreviewTime:
 
     def test_anchor_near_expiry_warns_in_preview(self):
         anchor, key = certs.make_anchor(not_after=certs.utcnow() + dt.timedelta(days=20))
-        cfg = {"trust": {"anchor": {"certPem": certs.cert_pem(anchor), "keyPem": certs.key_pem(key)}}, "clusters": TWO}
-        run = run_program(cfg, secret_keys=("trust",), preview=True)
+        cfg = {"trust": {"anchor": {"certPem": certs.cert_pem(anchor), "keyPem": Secure(certs.key_pem(key))}}, "clusters": TWO}
+        run = run_program(cfg, preview=True)
         assert any("trust anchor" in w and "more days" in w for w in run.warnings), run.warnings
 
     def test_linked_stacks_with_different_bundles_are_an_error(self):
@@ -200,10 +200,10 @@ class TestAnchorRotation:
 
     def test_rotation_needs_a_generated_anchor(self):
         anchor, key = certs.make_anchor()
-        cfg = {"trust": {"rotation": "add-anchor", "anchor": {"certPem": certs.cert_pem(anchor), "keyPem": certs.key_pem(key)}},
+        cfg = {"trust": {"rotation": "add-anchor", "anchor": {"certPem": certs.cert_pem(anchor), "keyPem": Secure(certs.key_pem(key))}},
                "clusters": TWO}
         with pytest.raises(ConfigError, match="rotation applies to a generated anchor"):
-            run_program(cfg, secret_keys=("trust",))
+            run_program(cfg)
 
 
 class TestIssuerRotation:

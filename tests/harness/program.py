@@ -1,8 +1,8 @@
 """Run the real `__main__.py` in-process under mocks, the way `pulumi up`/`preview` would.
 
-`run_program` sets the stack config exactly as the CLI passes it (JSON text per top-level key),
-executes the program, waits for every output, and returns the recording plus the resolved stack
-outputs and which of them are secret or unknown.
+`run_program` sets the stack config as the Pulumi CLI passes it (`cli_config`), executes the
+program, waits for every output, and returns the recording plus the resolved stack outputs and
+which of them are secret or unknown.
 """
 from __future__ import annotations
 
@@ -41,31 +41,95 @@ class Run:
         return StackOutputs(outputs=self.outputs, secret_names=sorted(self.secret))
 
 
+@dataclasses.dataclass(frozen=True)
+class Secure:
+    """A value set with `pulumi config set --secret` (the plaintext the CLI decrypts it to)."""
+
+    plaintext: str
+
+
+def _is_secure(value: Any) -> bool:
+    if isinstance(value, Secure):
+        return True
+    if isinstance(value, dict):
+        return any(_is_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_secure(v) for v in value)
+    return False
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Secure):
+        return value.plaintext
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def cli_config(config: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Stack config (top-level key -> YAML value) as the Pulumi CLI hands it to the program.
+
+    pulumi/pulumi `sdk/go/common/resource/config/object.go`, `object.MarshalString`: a plain string
+    (or a top-level secure string, decrypted) is passed *raw*; a bool or number as its JSON text;
+    a map or list as JSON text (Go's encoding/json: compact, map keys sorted), with nested secure
+    values decrypted in place. `Map.SecureKeys` / `object.Secure()` report a top-level key as
+    secret (PULUMI_CONFIG_SECRET_KEYS) when any value inside it is secure, which is what
+    `pulumi config set --secret --path 'a.b.c'` produces.
+    """
+    values: dict[str, str] = {}
+    secret: list[str] = []
+    for key, value in config.items():
+        full = f"{PROJECT}:{key}"
+        plain = _plain(value)
+        values[full] = plain if isinstance(plain, str) else json.dumps(plain, separators=(",", ":"), sort_keys=True)
+        if _is_secure(value):
+            secret.append(full)
+    return values, secret
+
+
 def stack_file_config(stack: str) -> dict[str, Any]:
     """The `linkerd-multicluster:` keys of a committed `Pulumi.<stack>.yaml`, as plain objects."""
     return config_file(ROOT / f"Pulumi.{stack}.yaml")
 
 
 def config_file(path: Path) -> dict[str, Any]:
-    """The `linkerd-multicluster:` keys of a stack settings file (nested YAML, as the CLI reads it)."""
+    """The `linkerd-multicluster:` keys of a stack settings file (nested YAML, as the CLI reads it).
+
+    A `secure:` value cannot be decrypted here: committed example stacks must not hold any."""
     doc = yaml.safe_load(Path(path).read_text()) or {}
     prefix = f"{PROJECT}:"
-    return {k[len(prefix):]: v for k, v in (doc.get("config") or {}).items() if k.startswith(prefix)}
+    found = {k[len(prefix):]: v for k, v in (doc.get("config") or {}).items() if k.startswith(prefix)}
+
+    def no_ciphertext(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            if set(value) == {"secure"}:
+                raise ValueError(f"{path}: {where} is a secure value; tests cannot decrypt it")
+            for k, v in value.items():
+                no_ciphertext(v, f"{where}.{k}")
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                no_ciphertext(v, f"{where}[{i}]")
+
+    for key, value in found.items():
+        no_ciphertext(value, key)
+    return found
 
 
 def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = False,
                 stacks: Optional[dict[str, StackOutputs]] = None, world: Optional[World] = None,
-                raw_config: Optional[dict[str, str]] = None, secret_keys: tuple[str, ...] = ()) -> Run:
-    """Run `__main__.py` with `config` (top-level key -> object) as stack config."""
+                raw_config: Optional[dict[str, str]] = None) -> Run:
+    """Run `__main__.py` with `config` (top-level key -> YAML value, `Secure` for secret values)
+    as stack config; `raw_config` adds config strings exactly as given (malformed input)."""
     settings.ROOT.set(None)  # a fresh root Stack: no exports left over from an earlier run
     mocks = MeshMocks(preview=preview, stacks=stacks, world=world or default_world(), stack=stack)
     monitor = RecordingMonitor(mocks)
     logger, warnings = _capturing_logger()
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger)
-    values = {f"{PROJECT}:{k}": json.dumps(v) for k, v in config.items()}
+    values, secret_keys = cli_config(config)
     values.update(raw_config or {})
-    # Keys set with `pulumi config set --secret` (top-level key names, as the CLI reports them).
-    pulumi.runtime.set_all_config(values, [f"{PROJECT}:{k}" for k in secret_keys])
+    pulumi.runtime.set_all_config(values, secret_keys)
 
     resolved: dict[str, Any] = {}
     secret: set[str] = set()
