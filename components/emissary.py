@@ -127,7 +127,19 @@ class EmissaryGateway(pulumi.ComponentResource):
         return pulumi.ResourceOptions.merge(self._on_cluster, pulumi.ResourceOptions(depends_on=[self._args.control_plane]))
 
     def _patch_existing(self, name: str, ns: str, svc: str, sa: str) -> pulumi.Output[Any]:
+        """Patches of the Emissary's Deployment and Service, each after a read of the object: a
+        patch would otherwise create a stray object for a misspelt `existing.name` (server-side
+        apply creates what is missing, pulumi-kubernetes#2194); the read fails instead with
+        "resource '<ns>/<name>' does not exist" on `<cluster>-emissary-deployment-exists`."""
         args, emissary = self._args, self._args.gateway.emissary
+        reads = {
+            kind: getter(f"{name}-{kind}-exists", f"{ns}/{svc}", opts=self._on_cluster)
+            for kind, getter in (("deployment", k8s.apps.v1.Deployment.get), ("service", k8s.core.v1.Service.get))
+        }
+
+        def after_read(kind: str, base: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions.merge(base, pulumi.ResourceOptions(depends_on=[reads[kind]]))
+
         deployment = k8s.apps.v1.DeploymentPatch(
             f"{name}-deployment",
             metadata=k8s.meta.v1.ObjectMetaPatchArgs(name=svc, namespace=ns),
@@ -136,7 +148,7 @@ class EmissaryGateway(pulumi.ComponentResource):
                     metadata=k8s.meta.v1.ObjectMetaPatchArgs(annotations=pod_annotations(args.gateway, emissary))
                 )
             ),
-            opts=self._after_control_plane(),
+            opts=after_read("deployment", self._after_control_plane()),
         )
         service = k8s.core.v1.ServicePatch(
             f"{name}-service",
@@ -149,7 +161,7 @@ class EmissaryGateway(pulumi.ComponentResource):
                     name=p["name"], port=p["port"], target_port=p["targetPort"], protocol=p["protocol"])
                     for p in service_ports(args.gateway, emissary)]
             ),
-            opts=self._on_cluster,
+            opts=after_read("service", self._on_cluster),
         )
         return pulumi.Output.all(deployment.id, service.id)
 

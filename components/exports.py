@@ -9,6 +9,12 @@ The Services belong to the application, not to this program, so the label is app
 server-side-apply patch (`ServicePatch`): Pulumi owns only that one field, and a `pulumi destroy`
 or removing the export removes just the label (unless another field manager set the same value
 too: then it stays, as it was before). Exports wait for nothing of Linkerd's.
+
+A patch is server-side apply, which *creates* a missing object (pulumi-kubernetes#2194): a
+misspelt export would leave a stray, selector-less Service behind. So each Service is read first
+(`<cluster>-exports-<namespace>-<service>-exists`) and its patch waits for the read; a missing
+Service fails `pulumi preview` and `up` with the engine's "resource '<namespace>/<service>' does
+not exist" on that read, and nothing is created.
 """
 from __future__ import annotations
 
@@ -40,6 +46,10 @@ class ExportedServices(pulumi.ComponentResource):
         self.patches = []
         for export in args.exports:
             key, value = c.EXPORT_LABEL_VALUES[export.mode]
+            exists = k8s.core.v1.Service.get(
+                f"{name}-{export.namespace}-{export.service}-exists", f"{export.namespace}/{export.service}",
+                opts=on_cluster,
+            )
             self.patches.append(
                 k8s.core.v1.ServicePatch(
                     f"{name}-{export.namespace}-{export.service}",
@@ -49,7 +59,7 @@ class ExportedServices(pulumi.ComponentResource):
                     metadata=k8s.meta.v1.ObjectMetaPatchArgs(
                         name=export.service, namespace=export.namespace, labels={key: value}
                     ),
-                    opts=on_cluster,
+                    opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(depends_on=[exists])),
                 )
             )
         self.register_outputs(

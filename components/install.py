@@ -47,7 +47,10 @@ class ClusterInstallArgs:
     extra_values: ExtraValues = field(default_factory=ExtraValues)
     """This cluster's pass-through values (merged over the mesh-wide ones)."""
     protect: bool = True
-    """Protect the control plane from an accidental delete (`pulumi destroy` needs protect: false)."""
+    """Protect the cluster's Linkerd namespaces from deletion: removing the cluster from the
+    config, or `pulumi destroy`, is then refused at preview time, before anything is deleted
+    (deleting a namespace deletes everything in it). Charts are not protected: a protected chart
+    protects every object it renders, so an upgrade that drops an object would be refused."""
     default_inbound_policy: str = "all-unauthenticated"
     """The cluster's Linkerd default inbound policy (decides whether an Emissary gateway needs a policy)."""
 
@@ -78,7 +81,7 @@ class ClusterInstall(pulumi.ComponentResource):
                 labels=c.LINKERD_NAMESPACE_LABELS,
                 annotations=c.LINKERD_NAMESPACE_ANNOTATIONS,
             ),
-            opts=on_cluster,
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(protect=args.protect)),
         )
         linkerd_ns = self.linkerd_namespace.metadata.name
 
@@ -109,14 +112,13 @@ class ClusterInstall(pulumi.ComponentResource):
             c.CONTROL_PLANE_CHART,
             linkerd_ns,
             control_plane_values(args.linkerd, args.trust_bundle_pem, webhooks.ca_bundle, extra("controlPlane")),
-            pulumi.ResourceOptions.merge(after(crds, issuer_secret, *webhooks.secrets),
-                                         pulumi.ResourceOptions(protect=args.protect)),
+            after(crds, issuer_secret, *webhooks.secrets),
         )
 
         self.multicluster_namespace = k8s.core.v1.Namespace(
             f"{name}-multicluster-namespace",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=c.MULTICLUSTER_NAMESPACE, labels=c.MULTICLUSTER_NAMESPACE_LABELS),
-            opts=on_cluster,
+            opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(protect=args.protect)),
         )
         mc_ns = self.multicluster_namespace.metadata.name
         self.multicluster = self._chart(

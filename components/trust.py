@@ -236,6 +236,11 @@ def mesh_trust(trust: "TrustConfig", protect: bool, opts: pulumi.ResourceOptions
        issuers stay signed by the current one. Every proxy learns to trust the new anchor.
     2. `rotation: reissue-issuers`: issuers are re-signed by generation+1 (bundle unchanged).
     3. `anchorGeneration: +1`, no rotation: the old anchor leaves the bundle and is deleted.
+
+    `protect` guards an anchor's key while it is in use. The engine reads protect from the
+    previous state (pulumi/pulumi pkg/resource/deploy/step.go, DeleteStep), so the superseded
+    anchor loses its protection in step 2, the run *before* the one that deletes it; a rotation
+    that skips step 2 is refused by `pulumi preview`, before anything changes.
     """
     existing = []
     if trust.existing_anchors_pem:
@@ -255,8 +260,10 @@ def mesh_trust(trust: "TrustConfig", protect: bool, opts: pulumi.ResourceOptions
     generations = [trust.anchor_generation]
     if trust.rotation is not None:
         generations.append(trust.anchor_generation + 1)
+    superseded = trust.anchor_generation if trust.rotation == "reissue-issuers" else None
     anchors = [
-        TrustAnchor(anchor_name(g), TrustAnchorArgs(validity_hours=trust.anchor_validity_hours, protect=protect), opts=opts)
+        TrustAnchor(anchor_name(g), TrustAnchorArgs(validity_hours=trust.anchor_validity_hours,
+                                                    protect=protect and g != superseded), opts=opts)
         for g in generations
     ]
     signer = anchors[-1] if trust.rotation == "reissue-issuers" else anchors[0]

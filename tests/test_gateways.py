@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from components.config import ConfigError
+from harness.engine import Engine, EngineError
 from harness.program import ROOT, Run, config_file, run_program, stack_file_config
 from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, deps
 from upstream import emissary as upstream_emissary
@@ -109,11 +110,18 @@ class TestExistingEmissary:
         [deployment] = run.monitor.by_type(DEPLOYMENT_PATCH)
         assert (CHART, "east-linkerd-control-plane") in deps(run, deployment)
 
-    def test_an_emissary_that_is_not_there_fails_clearly(self):
+    @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+    def test_an_emissary_that_is_not_there_fails_clearly_and_nothing_stray_is_created(self, preview):
+        """A patch is server-side apply and would create a stray Deployment/Service; the read
+        before it fails first, naming the object and the read (`east-emissary-*-exists`)."""
         cfg = config_file(EXAMPLES / "Pulumi.gateway-emissary-existing.yaml")
-        cfg["clusters"]["east"]["gateway"]["emissary"]["existing"]["namespace"] = "nowhere"
-        with pytest.raises(Exception, match="patching Service nowhere/ambassador in cluster 'east': not found"):
-            run_program(cfg)
+        cfg["clusters"]["east"]["gateway"]["emissary"]["existing"]["name"] = "ambasador"
+        engine = Engine()
+        engine.init("dev")
+        with pytest.raises(EngineError, match=r"east-emissary-(deployment|service)-exists \(cluster 'east'\): "
+                                              r"resource 'ambassador/ambasador' does not exist"):
+            (engine.preview if preview else engine.up)("dev", cfg)
+        assert not [k for k in engine.world.objects if "ambasador" in k[2]]
 
     def test_no_policy_objects_under_the_default_inbound_policy(self):
         assert custom(example("gateway-emissary-existing"), "policy.linkerd.io") == []
@@ -196,7 +204,7 @@ class TestInstalledEmissary:
         run = run_program(cfg)
         chart = run.monitor.one(CHART, "east-emissary-chart").inputs
         name = upstream_emissary.service_name(chart["name"], chart["values"].get("fullnameOverride"))
-        [read] = [r for r in run.monitor.reads() if r.typ == "kubernetes:core/v1:Service"]
+        [read] = [r for r in run.monitor.reads() if r.name == "east-gateway-service"]
         assert read.read_id == f"emissary/{name}"
         servers = [r.inputs for r in custom(run, "policy.linkerd.io") if r.inputs["kind"] == "Server"]
         assert servers and all(s["spec"]["podSelector"]["matchLabels"] == upstream_emissary.selector_labels(chart["name"]) for s in servers)
@@ -237,7 +245,7 @@ class TestNoGateway:
             values = run.monitor.one(CHART, f"{c}-linkerd-multicluster").inputs["values"]
             assert values["gateway"] == {"enabled": False}
             assert all(e["gateway"] == {"enabled": False} for e in values["controllers"])
-        assert [r for r in run.monitor.reads()] == []  # there is no gateway Service to read
+        assert [r for r in run.monitor.reads() if r.name.endswith("-gateway-service")] == []  # no gateway to read
 
     def test_the_user_is_told_what_remote_discovery_needs(self):
         warnings = example("gateway-none").warnings

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from components.link_target import MissingStackOutput
+from harness.engine import Engine, EngineError
 from harness.program import run_program, stack_file_config
 from harness.recording import is_wire_secret
 from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, cached, east, west
@@ -135,8 +136,16 @@ class TestWestStack:
 
 class TestCrossStackErrors:
     def test_west_before_east_says_to_deploy_east_first(self):
+        engine = Engine()
+        engine.init("east", "west")  # both created, east never deployed: it has no outputs
         with pytest.raises(MissingStackOutput, match=r"stack organization/linkerd-multicluster/east has no output .*run `pulumi up` on organization/linkerd-multicluster/east"):
-            run_program(stack_file_config("west"), stack="west")
+            engine.up("west", stack_file_config("west"))
+
+    def test_west_before_east_exists_fails_as_the_engine_does(self):
+        engine = Engine()
+        engine.init("west")
+        with pytest.raises(EngineError, match=r'unknown stack "organization/linkerd-multicluster/east"'):
+            engine.up("west", stack_file_config("west"))
 
     def test_link_to_a_stack_that_does_not_grant_access_waits_with_a_warning(self):
         """Per-cluster stacks that link to each other converge over two runs instead of failing."""
@@ -181,9 +190,12 @@ class TestSingleStackMesh:
 class TestPreview:
     """`pulumi preview` on empty clusters: unknown values where the clusters must answer, no errors."""
 
-    def test_first_preview_of_east_reads_nothing_and_shows_unknowns(self):
+    def test_first_preview_of_east_reads_only_the_services_it_exports_and_shows_unknowns(self):
+        """The gateway does not exist yet, so it is not read; the application Service to export
+        must exist already, so it is (a typo fails the preview)."""
         run = east(preview=True)
-        assert [r for r in run.monitor.reads() if r.read_id not in ("", None) and "04da6b54" not in r.read_id] == []
+        known_reads = [r.read_id for r in run.monitor.reads() if r.read_id not in ("", None) and "04da6b54" not in r.read_id]
+        assert known_reads == ["test/foobar"]
         assert "gateways" in run.unknown and "linkCredentials" in run.unknown
 
     def test_first_preview_of_the_single_stack_mesh_keeps_link_fields_unknown(self):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.engine import Engine, EngineError
 from harness.program import Run, config_file, run_program
 from scenarios import CHART, LINK, SECRET
 
@@ -109,24 +110,36 @@ def per_cluster_config(me: str) -> dict:
     }
 
 
+def per_cluster_engine() -> Engine:
+    """A backend where every stack of the mesh was created (`pulumi stack init`), none deployed."""
+    engine = Engine(organization="org")
+    engine.init(*STACKS.values())
+    return engine
+
+
 @functools.cache
 def deploy_per_cluster_stacks() -> dict[str, Run]:
     """Every stack once, then once more: the documented way a per-cluster full mesh converges.
     (Cached: the runs are deterministic and the tests only read them.)"""
-    outputs: dict[str, object] = {}
+    engine = per_cluster_engine()
     runs: dict[str, Run] = {}
     for _ in range(2):
         for me, stack_name in STACKS.items():
-            runs[me] = run_program(per_cluster_config(me), stack=me, stacks=dict(outputs))
-            outputs[stack_name] = runs[me].as_stack_reference()
+            runs[me] = engine.up(stack_name, per_cluster_config(me))
     return runs
 
 
 class TestPerClusterStacks:
     """Three stacks, one cluster each, fully meshed; each target grants exactly its sources."""
 
+    def test_a_stack_that_references_a_stack_not_created_yet_fails(self):
+        engine = Engine(organization="org")
+        engine.init(STACKS["c1"])
+        with pytest.raises(EngineError, match=r'unknown stack "org/linkerd-multicluster/c2"'):
+            engine.up(STACKS["c1"], per_cluster_config("c1"))
+
     def test_first_pass_warns_and_second_pass_links_everything(self):
-        first = run_program(per_cluster_config("c1"), stack="c1")
+        first = per_cluster_engine().up(STACKS["c1"], per_cluster_config("c1"))
         assert links_of(first) == set()
         assert len(first.warnings) == 2 and all("run `pulumi up` on it" in w for w in first.warnings)
         runs = deploy_per_cluster_stacks()
@@ -153,21 +166,16 @@ def inputs_by_name(run: Run) -> dict[tuple[str, str], dict]:
     return {(r.typ, r.name): r.wire for r in run.monitor.registrations if not r.read}
 
 
-def delete_order(run: Run) -> list[tuple[str, str]]:
-    """The order Pulumi deletes these resources in: dependents before what they depend on
-    (reverse topological order of dependencies and parent links), ties by registration order."""
-    regs = [r for r in run.monitor.registrations if not r.read]
-    by_urn = {r.urn: r for r in regs}
-    needs = {r.urn: {d for d in r.dependencies if d in by_urn} | ({r.parent} if r.parent in by_urn else set())
-             for r in regs}
-    created: list[str] = []
-    pending = [r.urn for r in regs]
-    while pending:
-        ready = [u for u in pending if needs[u] <= set(created)]
-        assert ready, "dependency cycle"
-        created.extend(ready)
-        pending = [u for u in pending if u not in ready]
-    return [(by_urn[u].typ, by_urn[u].name) for u in reversed(created)]
+def engine_with(config: dict) -> Engine:
+    engine = Engine()
+    engine.init("dev")
+    engine.up("dev", config, skip_preview=True)
+    return engine
+
+
+def deletions(steps) -> list[tuple[str, str]]:
+    """(type, name) of the engine's delete steps, in the order it ran them."""
+    return [(s.typ, s.name) for s in steps if s.op == "delete"]
 
 
 class TestChangingTheMesh:
@@ -194,12 +202,14 @@ class TestChangingTheMesh:
             # c2's only source went, so its remote-access role goes too
             ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "c2-remote-access-role"),
         }
-        # the controller entry goes with the (earlier) update of c1's chart
+        # the controller entry leaves c1's chart: its objects are deleted, after the Link
         changed = {k for k in before if k in after and before[k] != after[k]}
         assert changed == {(CHART, "c1-linkerd-multicluster")}
-        # Pulumi deletes dependents first: Link, then mirror cleanup and credentials, then access
-        order = [k for k in delete_order(with_link) if k in removed]
-        pos = {k: i for i, k in enumerate(order)}
+        engine = engine_with(mesh(2, links=[{"source": "c1", "target": "c2"}, {"source": "c2", "target": "c1"}]))
+        run = engine.up("dev", mesh(2, links=[{"source": "c2", "target": "c1"}]))
+        pos = {k: i for i, k in enumerate(deletions(run.steps))}
+        controller = ("kubernetes:apps/v1:Deployment", "c1-linkerd-multicluster:linkerd-multicluster/controller-c2")
+        assert pos[(LINK, "c1-to-c2-link")] < pos[controller]
         assert pos[(LINK, "c1-to-c2-link")] < pos[(COMMAND, "c1-to-c2-mirror-cleanup")]
         assert pos[(LINK, "c1-to-c2-link")] < pos[(SECRET, "c1-to-c2-credentials")]
         assert pos[(LINK, "c1-to-c2-link")] < pos[(SECRET, "c1-to-c2-linkerd-credentials")]
@@ -228,34 +238,36 @@ class TestChangingTheMesh:
         assert "echo" in cmd["create"]  # nothing happens on create
 
     def test_removing_a_cluster_unlinks_it_before_its_install_goes(self):
-        three = run_program(mesh(3, topology="full-mesh"))
-        two = run_program(mesh(2, topology="full-mesh"))
-        removed = set(inputs_by_name(three)) - set(inputs_by_name(two))
-        order = [k for k in delete_order(three) if k in removed]
-        pos = {k: i for i, k in enumerate(order)}
+        engine = engine_with(mesh(3, topology="full-mesh", protect=False))
+        run = engine.up("dev", mesh(2, topology="full-mesh", protect=False))
+        pos = {k: i for i, k in enumerate(deletions(run.steps))}
         for other in ("c1", "c2"):
-            # links to and from c3 go before c3's control plane and multicluster extension
+            # links to and from c3 go before c3's control plane, extension and their objects
             for link in (f"{other}-to-c3-link", f"c3-to-{other}-link"):
-                assert pos[(LINK, link)] < pos[(CHART, "c3-linkerd-multicluster")]
-                assert pos[(LINK, link)] < pos[(CHART, "c3-linkerd-control-plane")]
+                for install in [k for k in pos if k[1].startswith(("c3-linkerd-multicluster", "c3-linkerd-control-plane"))]:
+                    assert pos[(LINK, link)] < pos[install], (link, install)
 
     def test_destroy_reverses_the_install_order(self):
-        run = run_program(mesh(2, topology="full-mesh"))
-        pos = {k: i for i, k in enumerate(delete_order(run))}
+        engine = engine_with(mesh(2, topology="full-mesh", protect=False))
+        pos = {k: i for i, k in enumerate(deletions(engine.destroy("dev")))}
         for c, o in (("c1", "c2"), ("c2", "c1")):
-            chain = [(LINK, f"{c}-to-{o}-link"), (CHART, f"{c}-linkerd-multicluster"),
+            chain = [(LINK, f"{c}-to-{o}-link"),
+                     ("kubernetes:apps/v1:Deployment", f"{c}-linkerd-multicluster:linkerd-multicluster/controller-{o}"),
+                     (CHART, f"{c}-linkerd-multicluster"),
+                     ("kubernetes:apps/v1:Deployment", f"{c}-linkerd-control-plane:linkerd/linkerd-destination"),
                      (CHART, f"{c}-linkerd-control-plane"), (CHART, f"{c}-linkerd-crds"),
                      ("kubernetes:core/v1:Namespace", f"{c}-linkerd-namespace")]
             assert [pos[k] for k in chain] == sorted(pos[k] for k in chain), chain
 
 
 class TestProtectAndExtraValues:
-    def test_anchor_key_and_control_planes_are_protected_by_default(self):
+    def test_the_anchor_key_and_the_linkerd_namespaces_are_protected_by_default_and_nothing_else(self):
+        """Deleting a namespace deletes the install; a protected chart would protect every object
+        it renders and block upgrades that drop one (see tests/test_day2.py)."""
         run = run_program(mesh(2, topology="full-mesh"))
-        assert run.monitor.one("tls:index/privateKey:PrivateKey", "trust-anchor-key").protect
-        for c in ("c1", "c2"):
-            assert run.monitor.one(CHART, f"{c}-linkerd-control-plane").protect
-            assert not run.monitor.one(CHART, f"{c}-linkerd-multicluster").protect
+        protected = {r.name for r in run.monitor.registrations if r.protect}
+        assert protected == {"trust-anchor-key", "c1-linkerd-namespace", "c1-multicluster-namespace",
+                             "c2-linkerd-namespace", "c2-multicluster-namespace"}
 
     def test_protect_false_lifts_it(self):
         run = run_program(mesh(2, topology="full-mesh", protect=False))
@@ -318,13 +330,12 @@ class TestThreeClusterExamples:
         assert_same_shape(run, {("east", "north"), ("north", "east"), ("west", "north"), ("north", "west")})
 
     def test_per_cluster_stacks_example_converges_in_two_rounds(self):
-        stacks = {c: f"organization/linkerd-multicluster/{c}" for c in ("east", "west", "north")}
-        outputs: dict = {}
+        """As the README says: `pulumi stack init` every stack, then `pulumi up` each, twice."""
+        stacks = ("east", "west", "north")
+        engine = Engine()
+        engine.init(*stacks)
         for _ in range(2):
-            runs = {}
-            for c in stacks:
-                runs[c] = run_program(config_file(self.DIR / f"Pulumi.{c}.yaml"), stack=c, stacks=dict(outputs))
-                outputs[stacks[c]] = runs[c].as_stack_reference()
+            runs = {c: engine.up(c, config_file(self.DIR / f"Pulumi.{c}.yaml")) for c in stacks}
         for c, run in runs.items():
             assert links_of(run) == {(c, o) for o in stacks if o != c}
             assert run.warnings == []

@@ -89,15 +89,14 @@ def existing_emissary_service(namespace: str = "ambassador", name: str = "ambass
     }
 
 
-def apply_service_patch(live: dict, patch: dict) -> dict:
-    """Server-side apply of a partial Service: maps merge, `spec.ports` merge by (port, protocol)."""
-    merged = {**live, "metadata": dict(live["metadata"]), "spec": dict(live["spec"])}
-    for key in ("labels", "annotations"):
-        if (patch.get("metadata") or {}).get(key):
-            merged["metadata"][key] = {**(live["metadata"].get(key) or {}), **patch["metadata"][key]}
-    ports = {(p["port"], p.get("protocol", "TCP")): dict(p) for p in live["spec"].get("ports") or []}
-    for p in (patch.get("spec") or {}).get("ports") or []:
-        key = (p["port"], p.get("protocol", "TCP"))
-        ports[key] = {**ports.get(key, {}), **p}
-    merged["spec"]["ports"] = list(ports.values())
-    return merged
+def existing_emissary_deployment(namespace: str = "ambassador", name: str = "ambassador") -> dict:
+    """The Deployment of that installation (its pods are what the program injects)."""
+    labels = {"app.kubernetes.io/name": name}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "spec": {"selector": {"matchLabels": dict(labels)},
+                 "template": {"metadata": {"labels": dict(labels)},
+                              "spec": {"serviceAccountName": name, "containers": [{"name": "ambassador"}]}}},
+    }

@@ -3,12 +3,16 @@
 - pulumi-tls resources get real keys and certificates (minting.py) in update mode.
 - A `kubernetes.io/service-account-token` Secret comes back with `data.token` and `data["ca.crt"]`,
   as after Kubernetes' token controller and pulumi-kubernetes' awaiter.
-- Installing the linkerd-multicluster chart with a gateway adds the gateway Service to the
-  cluster's `World`, shaped as the chart renders it (see chart_emulation.py); `Service.get`
-  reads from the World and fails like a real read when the object does not exist.
-- Preview mode: only inputs come back (computed outputs unknown), and a read whose id is unknown
-  returns nothing, as the engine's ReadStep does.
-- `StackReference` answers with the outputs of another stack (e.g. a previous run of east).
+- Kubernetes objects go into the emulated clusters (cluster.py) as the engine model plans them
+  (engine.py): created, updated, replaced, applied; `Resource.get` reads from there and fails as
+  the engine does ("resource '<id>' does not exist") when the object is missing.
+- A resource the engine plans as `same` gets its outputs from the previous state; in a preview
+  only inputs come back for what is created or replaced (computed outputs unknown), and a read
+  whose id is unknown returns nothing, as the engine's ReadStep does.
+- `StackReference` answers with another stack's outputs from the engine's backend, and fails for
+  a stack that does not exist.
+
+Without an engine (bench/scale.py) every registration is a create on empty clusters.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from typing import Any, Optional
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from . import chart_emulation, minting
+from .cluster import ApiError, World
 from .recording import UNKNOWN, unwrap
 
 _STATE: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -32,17 +37,6 @@ def provider_name(ref: str) -> str:
 
 
 @dataclasses.dataclass
-class World:
-    """What exists in the clusters, keyed by (provider name, "namespace/name")."""
-
-    services: dict[tuple[str, str], dict] = dataclasses.field(default_factory=dict)
-    lb_addresses: dict[str, list[dict]] = dataclasses.field(default_factory=dict)
-    """Per cluster, the `status.loadBalancer.ingress` its cloud would assign."""
-    application_services: dict[str, set[str]] = dataclasses.field(default_factory=dict)
-    """Per cluster, "namespace/name" of application Services that exist (export patches need them)."""
-
-
-@dataclasses.dataclass
 class StackOutputs:
     outputs: dict[str, Any]
     secret_names: list[str]
@@ -50,14 +44,21 @@ class StackOutputs:
 
 class MeshMocks(Mocks):
     def __init__(self, preview: bool = False, stacks: Optional[dict[str, StackOutputs]] = None,
-                 world: Optional[World] = None, stack: str = "dev"):
+                 world: Optional[World] = None, stack: str = "dev", engine_run=None):
         self.stack = stack
         self.preview = preview
         self.stacks = stacks or {}
-        self.world = world or World()
+        self.world = world if world is not None else World()
         self.calls: list[MockCallArgs] = []
+        self.engine_run = engine_run
+        """The engine model's run (engine.py); None: plain mocks, every registration a create."""
         self.replacement_trigger: Optional[str] = None
         """Set by the recording monitor for the registration in progress."""
+        self.step = None
+        self.old = None
+        self.provider_inputs: dict[str, Any] = {}
+        """Set by the engine model for the registration in progress: its planned step, its previous
+        state and its provider's inputs."""
 
     # -- resources ---------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs):
@@ -66,69 +67,84 @@ class MeshMocks(Mocks):
             return self._stack_reference(args.name, inputs)
         if args.custom is None:  # Resource.get
             return self._read(args)
+        step = self.step if self.engine_run is not None else None
+        if step is not None and step.op == "same":
+            return self.old.id, dict(self.old.outputs)
         if self.preview:
+            if step is not None and step.op == "update":
+                return self.old.id, {**self.old.outputs, **inputs}  # the provider's dry run
             return "", inputs
         outputs = dict(inputs)
         minter = minting.MINTERS.get(args.typ)
         if minter is not None:
-            # Like Pulumi state: same resource, same inputs -> the outputs of the first creation
-            # (ECDSA signatures are randomised, so minting again would differ).
-            # Keys are derived from the stack and resource name: two stacks never share a key.
+            # Same resource, same inputs -> the outputs of the first creation (ECDSA signatures
+            # are randomised, so minting again would differ). Keys are derived from the stack and
+            # resource name: two stacks never share a key.
             key = (args.typ, f"{self.stack}/{args.name}",
                    json.dumps(inputs, sort_keys=True) + str(self.replacement_trigger))
             if key not in _STATE:
                 _STATE[key] = minter("|".join(key), inputs)  # the seed of derived keys
             outputs.update(_STATE[key])
-        elif args.typ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
-            outputs["data"] = {
-                "token": base64.b64encode(f"token-of-{args.name}".encode()).decode(),
-                "ca.crt": base64.b64encode(FAKE_API_CA.encode()).decode(),
-                "namespace": base64.b64encode(inputs["metadata"]["namespace"].encode()).decode(),
-            }
-        elif args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart") == "linkerd-multicluster":
-            self._add_service(provider_name(args.provider), chart_emulation.gateway_service(inputs.get("values") or {}))
-        elif args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart", "").endswith("/emissary-ingress"):
-            self._add_service(provider_name(args.provider), chart_emulation.emissary_service(
-                inputs.get("values") or {}, inputs["namespace"], inputs.get("name") or args.name))
-        elif args.typ == "kubernetes:core/v1:ServicePatch":
-            self._patch_service(provider_name(args.provider), inputs)
+            return f"{args.name}-id", outputs
+        cluster = provider_name(args.provider)
+        if step is not None and args.typ.startswith("kubernetes:") and args.typ != "kubernetes:helm.sh/v4:Chart":
+            old_inputs = self.old.inputs if self.old is not None else None
+            self.engine_run.apply_kubernetes(step, cluster, args.typ, inputs, old_inputs, self.provider_inputs)
+        if args.typ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
+            if step is not None and step.op == "update" and "data" in self.old.outputs:
+                outputs["data"] = self.old.outputs["data"]  # the token controller filled it once
+            else:
+                outputs["data"] = {
+                    "token": base64.b64encode(f"token-of-{args.name}".encode()).decode(),
+                    "ca.crt": base64.b64encode(FAKE_API_CA.encode()).decode(),
+                    "namespace": base64.b64encode(inputs["metadata"]["namespace"].encode()).decode(),
+                }
+        elif args.typ == "command:local:Command" and self.engine_run is not None and step.op in ("create", "replace"):
+            self.engine_run.commands.append(inputs.get("create", ""))
+        elif step is None:
+            self._plain_cluster_effects(args, cluster, inputs)
         return f"{args.name}-id", outputs
 
-    def _add_service(self, cluster: str, service: Optional[dict]) -> None:
-        if service is None:
-            return
-        if service["spec"]["type"] == "LoadBalancer":
-            service["status"] = {"loadBalancer": {"ingress": self.world.lb_addresses.get(cluster, [])}}
-        meta = service["metadata"]
-        self.world.services[(cluster, f"{meta['namespace']}/{meta['name']}")] = service
-
-    def _patch_service(self, cluster: str, patch: dict) -> None:
-        """A patch needs its object (pulumi-kubernetes' Patch resources do not create)."""
-        meta = patch["metadata"]
-        key = (cluster, f"{meta['namespace']}/{meta['name']}")
-        if key not in self.world.services:
-            if key[1] in self.world.application_services.get(cluster, set()):
-                return  # an application Service that exists, but whose shape no test reads
-            raise Exception(f"patching Service {key[1]} in cluster {cluster!r}: not found")
-        self.world.services[key] = chart_emulation.apply_service_patch(self.world.services[key], patch)
+    def _plain_cluster_effects(self, args: MockResourceArgs, cluster: str, inputs: dict) -> None:
+        """Without the engine model: charts put their gateway Service in place, patches merge."""
+        if args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart") == "linkerd-multicluster":
+            service = chart_emulation.gateway_service(inputs.get("values") or {})
+            if service is not None:
+                self.world.apply(cluster, service)
+        elif args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart", "").endswith("/emissary-ingress"):
+            self.world.apply(cluster, chart_emulation.emissary_service(
+                inputs.get("values") or {}, inputs["namespace"], inputs.get("name") or args.name))
+        elif args.typ == "kubernetes:core/v1:ServicePatch":
+            self.world.apply(cluster, inputs)
 
     def _read(self, args: MockResourceArgs):
         if args.resource_id in ("", UNKNOWN) or args.resource_id is None:
             return "", {}
-        key = (provider_name(args.provider), args.resource_id)
-        if args.typ == "kubernetes:core/v1:Service" and key in self.world.services:
-            return args.resource_id, self.world.services[key]
-        raise Exception(f"reading {args.typ} {args.resource_id!r} in cluster {key[0]!r}: not found")
+        cluster = provider_name(args.provider)
+        kind = args.typ.rsplit(":", 1)[1]
+        ns, _, name = args.resource_id.rpartition("/")
+        found = self.world.get(cluster, kind, f"{ns}/{name}")
+        if found is None:
+            # pulumi/pulumi pkg/resource/deploy/step.go, ReadStep.Apply.
+            message = f"resource '{args.resource_id}' does not exist"
+            if self.engine_run is not None:
+                self.engine_run.errors.append(f"{args.typ} {args.name} (cluster {cluster!r}): {message}")
+            raise Exception(message)
+        return args.resource_id, found
 
     def _stack_reference(self, name: str, inputs: dict):
         stack = inputs.get("name", name)
-        found = self.stacks.get(stack)
-        outputs = found.outputs if found else {}
-        return f"{stack}", {
-            "name": stack,
-            "outputs": outputs,
-            "secretOutputNames": found.secret_names if found else [],
-        }
+        if self.engine_run is not None:
+            try:
+                found = self.engine_run.engine.stack_outputs(stack)  # fails for an unknown stack
+            except Exception as e:
+                self.engine_run.errors.append(str(e))
+                raise
+            outputs, secret_names = found.outputs, found.secret_names
+        else:
+            plain = self.stacks.get(stack)
+            outputs, secret_names = (plain.outputs, plain.secret_names) if plain else ({}, [])
+        return f"{stack}", {"name": stack, "outputs": outputs, "secretOutputNames": secret_names}
 
     def call(self, args: MockCallArgs):
         self.calls.append(args)

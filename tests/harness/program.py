@@ -17,7 +17,8 @@ import pulumi
 import yaml
 from pulumi.runtime import settings
 
-from .mocks import MeshMocks, StackOutputs, World
+from .cluster import World
+from .mocks import MeshMocks, StackOutputs
 from .recording import RecordingMonitor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +36,27 @@ class Run:
     unknown: set[str]
     warnings: list[str] = dataclasses.field(default_factory=list)
     """What the program logged with `pulumi.log.warn` (shown by the CLI as warnings)."""
+    steps: list = dataclasses.field(default_factory=list)
+    """The engine model's plan, in the order the steps ran (engine.Step)."""
+    commands: list[str] = dataclasses.field(default_factory=list)
+    """Commands pulumi-command ran (creates, and deletes from state)."""
+    state: dict = dataclasses.field(default_factory=dict)
+    """The stack's state after the run (engine.ResourceState by URN)."""
+
+    def plan(self, *ops: str) -> dict[str, list[str]]:
+        """Resource names by step (`same` left out unless asked for), e.g. {"update": [...]}."""
+        wanted = ops or ("create", "update", "replace", "delete")
+        out: dict[str, list[str]] = {}
+        for step in self.steps:
+            if step.op in wanted:
+                out.setdefault(step.op, []).append(step.name)
+        return out
+
+    def step(self, name: str):
+        """The step of the resource called `name` (exactly one)."""
+        found = [s for s in self.steps if s.name == name and s.op != "read"]
+        assert len(found) == 1, f"expected one step for {name!r}, found {found}"
+        return found[0]
 
     def as_stack_reference(self) -> StackOutputs:
         """This run's outputs as another stack's StackReference would see them."""
@@ -120,13 +142,38 @@ def config_file(path: Path) -> dict[str, Any]:
 def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = False,
                 stacks: Optional[dict[str, StackOutputs]] = None, world: Optional[World] = None,
                 raw_config: Optional[dict[str, str]] = None) -> Run:
-    """Run `__main__.py` with `config` (top-level key -> YAML value, `Secure` for secret values)
-    as stack config; `raw_config` adds config strings exactly as given (malformed input)."""
+    """One `pulumi up` (or `preview`) of a new stack: `config` (top-level key -> YAML value,
+    `Secure` for secret values) as stack config on an engine model with empty state; `stacks`
+    are other stacks' outputs its StackReferences read; `raw_config` adds config strings exactly
+    as given (malformed input)."""
+    from .engine import Engine, StackRecord
+
+    engine = Engine(world=world if world is not None else default_world())
+    for name, found in (stacks or {}).items():
+        engine.stacks[name] = StackRecord(state={}, outputs=found.outputs, secret_names=list(found.secret_names))
+    engine.init(stack)
+    if preview:
+        return engine.preview(stack, config, raw_config=raw_config)
+    return engine.up(stack, config, raw_config=raw_config, skip_preview=True)
+
+
+def execute_program(config: dict[str, Any], *, stack: str, preview: bool, engine=None, engine_run=None,
+                    raw_config: Optional[dict[str, str]] = None, after=None) -> Run:
+    """Run `__main__.py` under the mocks, with the config as the CLI passes it (`cli_config`)."""
     settings.ROOT.set(None)  # a fresh root Stack: no exports left over from an earlier run
-    mocks = MeshMocks(preview=preview, stacks=stacks, world=world or default_world(), stack=stack)
-    monitor = RecordingMonitor(mocks)
+    world = engine.world if engine is not None else default_world()
+    mocks = MeshMocks(preview=preview, world=world, stack=stack, engine_run=engine_run)
+    if engine_run is not None:
+        from .engine import EngineMonitor
+
+        engine_run.mocks = mocks
+        monitor: RecordingMonitor = EngineMonitor(mocks, engine_run)
+    else:
+        monitor = RecordingMonitor(mocks)
     logger, warnings = _capturing_logger()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger)
+    organization = engine.organization if engine is not None else "organization"
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, logger=logger,
+                             organization=organization)
     values, secret_keys = cli_config(config)
     values.update(raw_config or {})
     pulumi.runtime.set_all_config(values, secret_keys)
@@ -147,7 +194,14 @@ def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = F
             resolved[name] = await out.future()
 
     execute()
-    return Run(monitor=monitor, mocks=mocks, outputs=resolved, secret=secret, unknown=unknown, warnings=warnings)
+    run = Run(monitor=monitor, mocks=mocks, outputs=resolved, secret=secret, unknown=unknown, warnings=warnings)
+    if engine_run is not None:
+        run.steps = engine_run.steps
+        run.commands = engine_run.commands
+        run.state = engine_run.new
+        if after is not None:
+            after(run)
+    return run
 
 
 def _capturing_logger() -> tuple[logging.Logger, list[str]]:
@@ -168,7 +222,7 @@ def default_world() -> World:
     """Clusters whose clouds give every LoadBalancer an address (east: IP, west: hostname, as EKS),
     with the application Services the example configs export, and an Emissary already running
     in east's `ambassador` namespace."""
-    from .chart_emulation import existing_emissary_service
+    from .chart_emulation import existing_emissary_deployment, existing_emissary_service
 
     world = World(
         lb_addresses={
@@ -186,4 +240,5 @@ def default_world() -> World:
     ambassador = existing_emissary_service()
     ambassador["status"] = {"loadBalancer": {"ingress": [{"ip": "203.0.113.50"}]}}
     world.services[("east", "ambassador/ambassador")] = ambassador
+    world.create("east", existing_emissary_deployment())
     return world

@@ -6,6 +6,7 @@ outputs (`additional_secret_outputs`), which the stock MockMonitor ignores.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from typing import Any, Optional
 
 from google.protobuf import json_format
@@ -90,6 +91,7 @@ class Registered:
 class RecordingMonitor(MockMonitor):
     def __init__(self, mocks):
         super().__init__(mocks)
+        self._register_lock = threading.RLock()
         self.registrations: list[Registered] = []
         self.outputs: dict[str, dict] = {}
 
@@ -118,6 +120,10 @@ class RecordingMonitor(MockMonitor):
         )
 
     def RegisterResource(self, request):
+        with self._register_lock:  # the SDK registers from a thread pool
+            return self._register(request)
+
+    def _register(self, request):
         # The engine replaces a resource whose replacement trigger changed; tell the mocks, so
         # they mint anew (MockResourceArgs does not carry the trigger).
         self.mocks.replacement_trigger = (
