@@ -42,6 +42,16 @@ def live(engine: Engine, cluster: str, kind: str, name: str) -> dict | None:
     return engine.world.get(cluster, kind, name)
 
 
+def control_plane(*objects: str) -> set[str]:
+    """Names of control-plane chart objects (in namespace linkerd) of both clusters."""
+    return {f"{c}-linkerd-control-plane:linkerd/{o}" for c in ("east", "west") for o in objects}
+
+
+# What a change of the control-plane values rolls: linkerd-config, and the three Deployments whose
+# pod templates carry the values (the proxy settings, the trust roots' checksum).
+ROLLED = ("linkerd-config", "linkerd-destination", "linkerd-identity", "linkerd-proxy-injector")
+
+
 # -- the engine model's rules, each shown to bite --------------------------------------------------
 
 class TestProviderRules:
@@ -92,9 +102,7 @@ class TestControlPlaneChanges:
         engine, cfg = deployed()
         cfg["linkerd"]["extraValues"] = {"controlPlane": {"controllerLogLevel": "debug"}}
         run = engine.up("mesh", cfg)
-        assert "replace" not in changes(run) and "delete" not in changes(run) and "create" not in changes(run)
-        assert {"east-linkerd-control-plane:linkerd/linkerd-config",
-                "west-linkerd-control-plane:linkerd/linkerd-config"} <= names(run, "update", CONFIGMAP)
+        assert changes(run) == {"update": control_plane(*ROLLED)}
         assert "debug" in live(engine, "east", "ConfigMap", "linkerd/linkerd-config")["data"]["values"]
 
     def test_a_linkerd_version_upgrade(self):
@@ -117,13 +125,12 @@ class TestTrustRotation:
         before = self.issuer_chain(engine, "east")
         cfg["trust"]["issuerGeneration"] = 1
         run = engine.up("mesh", cfg)
-        for c in ("east", "west"):
-            assert {f"{c}-issuer-key", f"{c}-issuer-csr", f"{c}-issuer-cert"} <= names(run, "replace")
-            assert not run.step(f"{c}-issuer-key").delete_before_replace  # new one first, then the old goes
-            assert run.step(f"{c}-identity-issuer").op == "update"  # not deleted and recreated
+        assert changes(run) == {
+            "replace": {f"{c}-issuer-{p}" for c in ("east", "west") for p in ("key", "csr", "cert")},
+            "update": {"east-identity-issuer", "west-identity-issuer"},  # not deleted and recreated
+        }
+        assert not any(s.delete_before_replace for s in run.steps)  # the new key first, then the old goes
         assert self.issuer_chain(engine, "east") != before
-        assert not any(n.startswith(("east-linkerd-control-plane:", "west-linkerd-control-plane:"))
-                       for n in names(run, "update") | names(run, "replace"))
 
     def test_the_three_step_anchor_rotation_completes_with_protect_on(self):
         engine, cfg = deployed()
@@ -131,16 +138,19 @@ class TestTrustRotation:
         roots = lambda: live(engine, "east", "ConfigMap", "linkerd/linkerd-identity-trust-roots")["data"]["ca-bundle.crt"]
         g0 = roots()
 
+        # the bundle changes: trust roots, linkerd-config, the pods that mount them, the issuer Secrets' ca.crt
+        bundle_changed = control_plane(*ROLLED, "linkerd-identity-trust-roots") | {"east-identity-issuer", "west-identity-issuer"}
+
         cfg["trust"]["rotation"] = "add-anchor"
         step1 = engine.up("mesh", cfg)
-        assert {"trust-anchor-g1-key", "trust-anchor-g1-cert"} <= names(step1, "create")
-        assert "east-linkerd-control-plane:linkerd/linkerd-identity-trust-roots" in names(step1, "update", CONFIGMAP)
+        assert changes(step1) == {"create": {"trust-anchor-g1", "trust-anchor-g1-key", "trust-anchor-g1-cert"},
+                                  "update": bundle_changed}  # issuers still signed by the old anchor
         assert g0.strip() in roots() and roots().count("BEGIN CERTIFICATE") == 2
-        assert "east-issuer-cert" not in names(step1, "replace")  # still signed by the old anchor
 
         cfg["trust"]["rotation"] = "reissue-issuers"
         step2 = engine.up("mesh", cfg)
-        assert {"east-issuer-cert", "west-issuer-cert"} <= names(step2, "replace")
+        assert changes(step2) == {"replace": {"east-issuer-cert", "west-issuer-cert"},
+                                  "update": {"east-identity-issuer", "west-identity-issuer"}}
         state = engine.state("mesh")
         key = lambda name: next(r for r in state.values() if r.name == name)
         assert key("trust-anchor-key").protect is False, "the superseded anchor is unprotected before it goes"
@@ -149,9 +159,9 @@ class TestTrustRotation:
         del cfg["trust"]["rotation"]
         cfg["trust"]["anchorGeneration"] = 1
         step3 = engine.up("mesh", cfg)
-        assert {"trust-anchor-key", "trust-anchor-cert"} <= names(step3, "delete")
+        assert changes(step3) == {"delete": {"trust-anchor", "trust-anchor-key", "trust-anchor-cert"},
+                                  "update": bundle_changed}
         assert roots().count("BEGIN CERTIFICATE") == 1 and g0.strip() not in roots()
-        assert "east-issuer-cert" not in names(step3, "replace")
         assert changes(engine.preview("mesh", cfg)) == {}
 
     def test_skipping_the_reissue_step_is_refused_before_anything_changes(self):
