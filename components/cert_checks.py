@@ -19,7 +19,7 @@ from typing import Optional
 
 import pulumi
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -47,11 +47,64 @@ def split_bundle(text: str, where: str) -> list[x509.Certificate]:
         if m.group(1) != "CERTIFICATE":
             raise CertificateError(f"{where}: block {i + 1} is a {m.group(1)}, not a CERTIFICATE "
                                    "(Linkerd's decoder stops at it and drops the anchors after it)")
-        certs.append(x509.load_pem_x509_certificate(m.group(0).encode()))
+        certs.append(_load_certificate(m.group(0), f"{where}: block {i + 1}"))
     rest = _PEM_BLOCK.sub("", text).strip()
     if rest:
         raise CertificateError(f"{where}: text outside the PEM blocks ({rest[:30]!r}...)")
     return certs
+
+
+def _load_certificate(pem: str, where: str) -> x509.Certificate:
+    """One PEM certificate, with the parts the checks read (parsed lazily by `cryptography`)
+    read now, so that a damaged certificate is an error here rather than an exception later."""
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode())
+        cert.public_key()
+        cert.extensions
+        cert.subject.rfc4514_string(), cert.issuer.rfc4514_string()
+        cert.not_valid_before_utc, cert.not_valid_after_utc
+    except (ValueError, TypeError, UnsupportedAlgorithm, UnicodeError):
+        raise CertificateError(f"{where} is not a readable X.509 certificate (damaged base64 or DER, "
+                               "or a key type `cryptography` cannot read)") from None
+    return cert
+
+
+def load_private_key(text: str, where: str):
+    """The private key of a PEM text holding exactly one unencrypted private key."""
+    blocks = list(_PEM_BLOCK.finditer(text or ""))
+    if not blocks:
+        raise CertificateError(f"{where}: no PEM private key found (a `-----BEGIN EC PRIVATE KEY-----` "
+                               "or `-----BEGIN PRIVATE KEY-----` block)")
+    if len(blocks) > 1:
+        raise CertificateError(f"{where}: holds {len(blocks)} PEM blocks; give exactly one private key")
+    label = blocks[0].group(1)
+    if label == "ENCRYPTED PRIVATE KEY":
+        raise CertificateError(f"{where}: the key is encrypted; give it unencrypted (as secret config)")
+    if not label.endswith("PRIVATE KEY"):
+        raise CertificateError(f"{where}: is a {label}, not a private key")
+    if _PEM_BLOCK.sub("", text).strip():
+        raise CertificateError(f"{where}: text outside the PEM block")
+    try:
+        return serialization.load_pem_private_key(blocks[0].group(0).encode(), password=None)
+    except TypeError:  # a traditional PEM with `Proc-Type: 4,ENCRYPTED`
+        raise CertificateError(f"{where}: the key is encrypted; give it unencrypted (as secret config)") from None
+    except (ValueError, UnsupportedAlgorithm, UnicodeError):
+        raise CertificateError(f"{where}: not a readable private key (damaged base64 or DER, or an "
+                               "unsupported key type)") from None
+
+
+def _public_der(key) -> bytes:
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def key_matches(cert: x509.Certificate, private_key) -> bool:
+    """Whether `private_key` is the key of `cert`."""
+    return _public_der(private_key.public_key()) == _public_der(cert.public_key())
+
+
+def chains_to(cert: x509.Certificate, anchors: list[x509.Certificate]) -> bool:
+    """Whether one of `anchors` signed `cert`."""
+    return any(_signed_by(cert, a) for a in anchors)
 
 
 def describe(cert: x509.Certificate) -> str:
@@ -78,7 +131,10 @@ def _is_ca(cert: x509.Certificate) -> bool:
 
 
 def _signature_is_sha256(cert: x509.Certificate) -> bool:
-    return isinstance(cert.signature_hash_algorithm, hashes.SHA256)
+    try:
+        return isinstance(cert.signature_hash_algorithm, hashes.SHA256)
+    except UnsupportedAlgorithm:
+        return False
 
 
 def check_anchor(cert: x509.Certificate, where: str, now: dt.datetime) -> list[Finding]:
@@ -110,7 +166,9 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
             key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
         else:
             return False
-    except InvalidSignature:
+    except (InvalidSignature, UnsupportedAlgorithm, TypeError, ValueError):
+        # TypeError/ValueError: the signature algorithm does not fit the key (an RSA-PSS or
+        # Ed25519 signature checked against an EC/RSA key): not signed by it.
         return False
     return True
 
@@ -127,12 +185,14 @@ def check_issuer(cert: x509.Certificate, key_pem: Optional[str], anchors: list[x
     if not _is_ca(cert):
         found.append(Finding("error", f"{where}: issuer {describe(cert)} must be a CA (an intermediate CA that signs proxy certificates)"))
     if key_pem is not None:
-        private = serialization.load_pem_private_key(key_pem.encode(), password=None)
-        same = private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == \
-            key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        if not same:
-            found.append(Finding("error", f"{where}: the issuer's private key does not match its certificate"))
-    if anchors and not any(_signed_by(cert, a) for a in anchors):
+        try:
+            private = load_private_key(key_pem, f"{where} key")
+        except CertificateError as e:
+            found.append(Finding("error", str(e)))
+        else:
+            if not key_matches(cert, private):
+                found.append(Finding("error", f"{where}: the issuer's private key does not match its certificate"))
+    if anchors and not chains_to(cert, anchors):
         found.append(Finding("error", f"{where}: issuer {describe(cert)} is not signed by any anchor of the trust bundle "
                                       f"({'; '.join(describe(a) for a in anchors)}); proxies would reject its certificates"))
     return found + _validity(cert, "issuer", where, now)

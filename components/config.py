@@ -9,22 +9,41 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
+from urllib.parse import urlparse
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from . import cert_checks
+
 PROJECT = "linkerd-multicluster"
 TOP_LEVEL_KEYS = ("linkerd", "trust", "clusters", "links", "topology", "protect")
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_STACK_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_CHART_VERSION = re.compile(r"^\d{4}\.\d{1,2}\.\d+$")
+# Every pattern is used with `fullmatch`: `re.match(r"...$")` also accepts a trailing newline,
+# which would then reach object names and kubectl commands. Explicit `[0-9]`, not `\d`, which
+# matches any Unicode digit.
+_LABEL = r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?"
+_DNS_LABEL = re.compile(_LABEL)
+_DNS_SUBDOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+_LABEL_NAME = re.compile(r"[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_STACK_REF = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_CHART_VERSION = re.compile(r"[0-9]{4}\.[0-9]{1,2}\.[0-9]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+INT32_MAX = 2**31 - 1
+MAX_DEPTH = 64
+"""Deepest nesting of a config value (Helm values included) the program accepts."""
 
 
 class ConfigError(pulumi.RunError):
     """A stack-config problem. The message names each `linkerd-multicluster:` key and the fix."""
+
+
+class CertificateConfigError(ConfigError, cert_checks.CertificateError):
+    """A certificate or key in the stack config that Linkerd would reject (or that cannot be read),
+    found while validating the config: before any resource is registered."""
 
 
 class _Strict(BaseModel):
@@ -35,18 +54,71 @@ class _Strict(BaseModel):
     )
 
 
+def key_path(parts, base: str = "") -> str:
+    """A config key path as `pulumi config set --path` spells it: `clusters.east.exports[0]`, and
+    `clusters["odd key"]` for a map key that is not a plain word; `parts` go after `base`."""
+    out = base
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(str(part)):
+            out += f".{part}" if out else str(part)
+        else:
+            out += f"[{json.dumps(str(part))}]"
+    return out
+
+
 def _stack_name(value: Optional[str]) -> Optional[str]:
-    if value is not None and not _STACK_REF.match(value):
+    if value is not None and not _STACK_REF.fullmatch(value):
         raise ValueError(f"{value!r} must be a fully qualified stack name <org>/<project>/<stack>")
     return value
 
 
-def _dns_label(value: str, what: str) -> str:
-    if not _DNS_LABEL.match(value) or len(value) > 40:
+def _dns_label(value: str, what: str, max_length: int = 40) -> str:
+    if not _DNS_LABEL.fullmatch(value) or len(value) > max_length:
         raise ValueError(
-            f"{what} {value!r} must be a lowercase DNS label of at most 40 characters "
+            f"{what} {value!r} must be a lowercase DNS label of at most {max_length} characters "
             "(letters, digits, '-'); it becomes part of Kubernetes object names"
         )
+    return value
+
+
+def _dns_subdomain(value: str, what: str) -> str:
+    """RFC 1123 subdomain, as Kubernetes checks names and domains: lowercase labels of letters,
+    digits and '-' (none starting or ending with '-'), at most 63 characters each, joined by dots,
+    at most 253 characters in all."""
+    if not _DNS_SUBDOMAIN.fullmatch(value) or len(value) > 253 or any(len(l) > 63 for l in value.split(".")):
+        raise ValueError(
+            f"{what} {value!r} must be a lowercase DNS name (labels of letters, digits and '-' joined "
+            "by dots, each at most 63 characters, at most 253 in all)"
+        )
+    return value
+
+
+def _valid_subdomain(value: str) -> bool:
+    try:
+        _dns_subdomain(value, "")
+    except ValueError:
+        return False
+    return True
+
+
+def _https_url(value: str, what: str, schemes: tuple[str, ...] = ("https",)) -> str:
+    """A URL with one of `schemes` and a host, without whitespace or control characters."""
+    try:
+        url = urlparse(value)
+        host, _ = url.hostname, url.port  # .port raises on a port that is not a number in range
+    except ValueError:
+        host, url = None, None
+    if url is None or url.scheme not in schemes or not host or any(ch.isspace() for ch in value) \
+            or _CONTROL.search(value) or not value.startswith(f"{url.scheme}://"):
+        raise ValueError(f"{what} {value!r} must be an {' or '.join(s + '://' for s in schemes)} URL with a host")
+    return value
+
+
+def _no_control_characters(value: str, what: str) -> str:
+    if not value or _CONTROL.search(value):
+        raise ValueError(f"{what} {value!r} must be a non-empty name without control characters or newlines")
     return value
 
 
@@ -81,11 +153,21 @@ class LinkerdConfig(_Strict):
     @field_validator("version")
     @classmethod
     def _pinned_edge_version(cls, v: str) -> str:
-        if not _CHART_VERSION.match(v):
+        if not _CHART_VERSION.fullmatch(v):
             raise ValueError(
                 f"{v!r} is not an edge chart version; pin an exact `YYYY.M.N` such as 2026.8.3"
             )
         return v
+
+    @field_validator("repository")
+    @classmethod
+    def _secure_repository(cls, v: str) -> str:
+        return _https_url(v, "the chart repository", schemes=("https", "oci"))
+
+    @field_validator("cluster_domain", "trust_domain")
+    @classmethod
+    def _domains(cls, v: str, info) -> str:
+        return _dns_subdomain(v, to_camel(info.field_name))
 
 
 class CertKeyPair(_Strict):
@@ -104,16 +186,17 @@ class TrustConfig(_Strict):
     """An existing anchor with its key, instead of a generated one."""
     existing_anchors_pem: Optional[str] = None
     """Public PEMs (one or more) of anchors already trusted by running clusters, bundled in."""
-    anchor_validity_hours: int = Field(default=87600, ge=1464)
-    """Lifetime of a generated anchor (default 10 years; at least 61 days, see `linkerd check`)."""
-    issuer_validity_hours: int = Field(default=8760, ge=1464)
+    anchor_validity_hours: int = Field(default=87600, ge=1464, le=876000)
+    """Lifetime of a generated anchor (default 10 years; at least 61 days, see `linkerd check`;
+    at most 100 years)."""
+    issuer_validity_hours: int = Field(default=8760, ge=1464, le=876000)
     """Lifetime of each cluster's issuer (default 1 year)."""
-    anchor_generation: int = Field(default=0, ge=0)
+    anchor_generation: int = Field(default=0, ge=0, le=INT32_MAX)
     """Which generated anchor is current; raised by one to finish an anchor rotation."""
     rotation: Optional[Literal["add-anchor", "reissue-issuers"]] = None
     """Anchor rotation step: `add-anchor` bundles generation+1 beside the current one;
     `reissue-issuers` also signs the issuers with it. Finish by raising anchorGeneration."""
-    issuer_generation: int = Field(default=0, ge=0)
+    issuer_generation: int = Field(default=0, ge=0, le=INT32_MAX)
     """Raise by one to re-issue every cluster's issuer (clusters.<name>.issuerGeneration: one)."""
 
     @model_validator(mode="after")
@@ -131,7 +214,7 @@ class TrustConfig(_Strict):
         return _stack_name(v)
 
 
-_SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+_SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
 
 
 class EmissaryExisting(_Strict):
@@ -145,6 +228,28 @@ class EmissaryExisting(_Strict):
     pod_labels: dict[str, str] = Field(default_factory=dict)
     """Labels of its pods; needed only for the authorization policy (see README)."""
 
+    @field_validator("namespace", "name")
+    @classmethod
+    def _names(cls, v: str, info) -> str:
+        return _dns_label(v, info.field_name, max_length=63)
+
+    @field_validator("service_account")
+    @classmethod
+    def _account(cls, v: Optional[str]) -> Optional[str]:
+        return None if v is None else _dns_subdomain(v, "serviceAccount")
+
+    @field_validator("pod_labels")
+    @classmethod
+    def _labels(cls, v: dict[str, str]) -> dict[str, str]:
+        for key, value in v.items():
+            prefix, _, name = key.rpartition("/")
+            if (prefix and not _valid_subdomain(prefix)) or not _LABEL_NAME.fullmatch(name) or len(name) > 63:
+                raise ValueError(f"label key {key!r} is not a Kubernetes label key ([prefix/]name, name of "
+                                 "at most 63 letters, digits, '-', '_', '.')")
+            if value and (not _LABEL_NAME.fullmatch(value) or len(value) > 63):
+                raise ValueError(f"label {key}={value!r}: a label value is at most 63 letters, digits, '-', '_', '.'")
+        return v
+
 
 class EmissaryInstall(_Strict):
     """Emissary installed by this stack from its OCI Helm charts, already set up as the gateway."""
@@ -153,10 +258,15 @@ class EmissaryInstall(_Strict):
     """Emissary chart version (equals the Emissary version), e.g. 4.1.0."""
     namespace: str = "emissary"
 
+    @field_validator("namespace")
+    @classmethod
+    def _namespace(cls, v: str) -> str:
+        return _dns_label(v, "namespace", max_length=63)
+
     @field_validator("version")
     @classmethod
     def _pinned(cls, v: str) -> str:
-        if not _SEMVER.match(v):
+        if not _SEMVER.fullmatch(v):
             raise ValueError(f"{v!r}: pin an exact Emissary chart version such as 4.1.0")
         return v
 
@@ -167,7 +277,7 @@ class EmissaryConfig(_Strict):
     probe: Literal["proxy", "envoy"] = "proxy"
     """`proxy`: remote probes hit the Linkerd proxy's /ready on 4191 (no Emissary objects).
     `envoy`: they go through Envoy (port 80 -> 8080, /-/ambassador/ready), like the seed guide."""
-    skip_inbound_ports: list[int] = Field(default_factory=list)
+    skip_inbound_ports: list[Annotated[int, Field(ge=1, le=65535)]] = Field(default_factory=list)
     """Public ports the Linkerd proxy should not intercept (`config.linkerd.io/skip-inbound-ports`)."""
 
     @model_validator(mode="after")
@@ -191,7 +301,16 @@ class GatewayConfig(_Strict):
     port: int = Field(default=4143, ge=1, le=65535)
     """Gateway port (`gateway.port`)."""
     probe_port: int = Field(default=4191, ge=1, le=65535)
-    probe_seconds: int = Field(default=3, ge=1)
+    probe_seconds: int = Field(default=3, ge=1, le=INT32_MAX)
+
+    @field_validator("addresses")
+    @classmethod
+    def _addresses(cls, v: list[str]) -> list[str]:
+        # Joined with ',' into the Link's gatewayAddress: an entry must be one address.
+        for address in v:
+            if not address.strip() or "," in address or _CONTROL.search(address):
+                raise ValueError(f"{address!r} is not one IP address or hostname; list each address on its own")
+        return v
 
     @model_validator(mode="after")
     def _emissary_block(self) -> "GatewayConfig":
@@ -230,7 +349,7 @@ class ClusterConfig(_Strict):
     """This cluster's pass-through values, merged over `linkerd.extraValues`."""
     issuer: Optional[CertKeyPair] = None
     """Keep an existing issuer (e.g. of a cluster whose Linkerd predates this stack)."""
-    issuer_generation: Optional[int] = Field(default=None, ge=0)
+    issuer_generation: Optional[int] = Field(default=None, ge=0, le=INT32_MAX)
     """Overrides trust.issuerGeneration for this cluster: raise it to re-issue only this issuer."""
     adopt: bool = False
     """Take over the objects of a Linkerd that already runs on this cluster (installed by the
@@ -240,9 +359,23 @@ class ClusterConfig(_Strict):
     @field_validator("api_server_address")
     @classmethod
     def _https(cls, v: Optional[str]) -> Optional[str]:
-        if v is not None and not v.startswith("https://"):
-            raise ValueError(f"{v!r} must be an https:// URL reachable from the other clusters' pods")
+        if v is not None:
+            try:
+                _https_url(v, "the API server address")
+            except ValueError:
+                raise ValueError(f"{v!r} must be an https:// URL reachable from the other clusters' pods") from None
         return v
+
+    @field_validator("context")
+    @classmethod
+    def _context(cls, v: str) -> str:
+        # An empty context would make the provider use the kubeconfig's current context.
+        return _no_control_characters(v, "context")
+
+    @field_validator("kubeconfig")
+    @classmethod
+    def _kubeconfig(cls, v: Optional[str]) -> Optional[str]:
+        return None if v is None else _no_control_characters(v, "kubeconfig path")
 
     @model_validator(mode="after")
     def _unique_exports(self) -> "ClusterConfig":
@@ -297,7 +430,9 @@ class MeshConfig(_Strict):
     def _expand_topology(cls, raw: Any) -> Any:
         if not isinstance(raw, dict) or raw.get("topology") is None:
             return raw
-        topology, clusters = raw["topology"], sorted((raw.get("clusters") or {}).keys())
+        if not isinstance(raw.get("clusters"), dict) or not isinstance(raw.get("links") or [], list):
+            return raw  # field validation says what `clusters` and `links` must be
+        topology, clusters = raw["topology"], sorted(raw["clusters"])
         if topology == "full-mesh":
             generated = [(s, t) for s in clusters for t in clusters if s != t]
         elif isinstance(topology, dict) and isinstance(topology.get("hub"), str):
@@ -376,8 +511,9 @@ class MeshConfig(_Strict):
     def default_inbound_policy(self, cluster: str) -> str:
         """The cluster's Linkerd default inbound policy (`proxy.defaultInboundPolicy`)."""
         for extra in (self.clusters[cluster].extra_values, self.linkerd.extra_values):
-            policy = (extra.control_plane.get("proxy") or {}).get("defaultInboundPolicy")
-            if policy:
+            proxy = extra.control_plane.get("proxy")
+            policy = proxy.get("defaultInboundPolicy") if isinstance(proxy, dict) else None
+            if policy and isinstance(policy, str):  # anything else is refused by extra_values.problems
                 return policy
         return "all-unauthenticated"
 
@@ -430,10 +566,31 @@ class MeshConfig(_Strict):
         return [l for l in self.links if l.target == target]
 
 
+_TYPE_ERRORS = {
+    "dict_type": "a map (key: value entries)", "model_type": "a map (key: value entries)",
+    "model_attributes_type": "a map (key: value entries)", "list_type": "a list",
+    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
+    "int_from_float": "a whole number", "bool_type": "true or false", "bool_parsing": "true or false",
+}
+
+
+def yaml_kind(value: Any) -> str:
+    """What a value is, in YAML words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"[:60]
+    if isinstance(value, str):
+        return f"the text {value!r}"[:60]
+    return {dict: "a map", list: "a list"}.get(type(value), type(value).__name__)
+
+
 def _format_errors(err: ValidationError) -> str:
     lines = []
     for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"])
+        loc = key_path(e["loc"])
         msg = e["msg"].removeprefix("Value error, ")
         if not loc:  # cross-field rules: each line already starts with its key path
             lines.extend(f"  {PROJECT}:{line}" for line in msg.splitlines())
@@ -443,16 +600,46 @@ def _format_errors(err: ValidationError) -> str:
             msg = "unknown key; check its spelling against the README's configuration reference"
         elif e["type"] == "missing":
             msg = "required key is missing"
+        elif e["type"] in _TYPE_ERRORS:
+            msg = f"must be {_TYPE_ERRORS[e['type']]}, not {yaml_kind(e.get('input'))}; see the README's configuration reference"
         lines.append(f"  {key}: {msg}")
     return "invalid stack configuration:\n" + "\n".join(lines)
 
 
 def parse(raw: dict[str, Any]) -> MeshConfig:
-    """Validate a dict of top-level keys (as the stack file holds them) into a `MeshConfig`."""
+    """Validate a dict of top-level keys (as the stack file holds them) into a `MeshConfig`.
+
+    Then the supplied certificates and keys, which must be readable, Linkerd-compatible, match
+    each other, and chain to the bundle (`CertificateConfigError`)."""
+    deep = [f"  {PROJECT}:{key_path(path)}: nested more than {MAX_DEPTH} levels deep; no value of "
+            "this program (Helm values included) is"
+            for key, value in raw.items() if (path := _too_deep(value, [key])) is not None]
+    if deep:
+        raise ConfigError("invalid stack configuration:\n" + "\n".join(deep))
     try:
-        return MeshConfig.model_validate(raw)
+        mesh = MeshConfig.model_validate(raw)
     except ValidationError as err:
         raise ConfigError(_format_errors(err)) from None
+    from .supplied_certs import problems as certificate_problems  # it uses this module's models
+
+    problems = certificate_problems(mesh)
+    if problems:
+        raise CertificateConfigError("invalid stack configuration:\n" + "\n".join(f"  {p}" for p in problems))
+    return mesh
+
+
+def _too_deep(value: Any, path: list) -> Optional[list]:
+    """The path at which `value` is nested deeper than MAX_DEPTH, if it is (no recursion)."""
+    stack = [(value, path)]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return path
+        if isinstance(value, dict):
+            stack.extend((v, path + [k]) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, path + [i]) for i, v in enumerate(value))
+    return None
 
 
 def load() -> MeshConfig:
@@ -466,7 +653,8 @@ def load() -> MeshConfig:
     if unknown:
         raise ConfigError(
             "invalid stack configuration:\n"
-            + "\n".join(f"  {k}: unknown key; known keys are {', '.join(TOP_LEVEL_KEYS)}" for k in unknown)
+            + "\n".join(f"  {prefix}{key_path([k[len(prefix):]])}: unknown key; known keys are {', '.join(TOP_LEVEL_KEYS)}"
+                        for k in unknown)
         )
     raw: dict[str, Any] = {}
     for key in TOP_LEVEL_KEYS:
@@ -479,7 +667,20 @@ def load() -> MeshConfig:
             "list the clusters this stack installs (see Pulumi.east.yaml)"
         )
     _require_secret_keys(raw)
-    return parse(raw)
+    mesh = parse(raw)
+    _check_kubeconfigs(mesh)
+    return mesh
+
+
+def _check_kubeconfigs(mesh: MeshConfig) -> None:
+    """The kubeconfig lookups the program makes later (a cluster's API address, by default the
+    server of its context), done now: a broken kubeconfig must fail before anything is registered,
+    not between the resources of two clusters."""
+    from .providers import api_server_address  # providers imports this module
+
+    for name, cluster in mesh.clusters.items():
+        if mesh.links_to(name):
+            api_server_address(name, cluster)
 
 
 def cli_value(text: Optional[str], key: str) -> Any:
@@ -494,26 +695,53 @@ def cli_value(text: Optional[str], key: str) -> Any:
     if text is None:
         return None
     try:
-        return json.loads(text)
+        # NaN/Infinity are not JSON (the CLI never sends them): such text is a plain string.
+        return json.loads(text, parse_constant=_not_json)
+    except RecursionError:
+        raise ConfigError(f"invalid stack configuration:\n  {key}: nested too deeply") from None
     except ValueError as e:
         if text.lstrip()[:1] in ("{", "["):
             raise ConfigError(f"invalid stack configuration:\n  {key}: not valid YAML/JSON ({e})") from None
         return text
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _require_secret_keys(raw: dict[str, Any]) -> None:
-    """A private key in plaintext stack config would be committed with Pulumi.<stack>.yaml."""
-    places = []
-    trust = raw.get("trust") or {}
-    if isinstance(trust, dict) and isinstance(trust.get("anchor"), dict) and trust["anchor"].get("keyPem"):
-        places.append(("trust", "trust.anchor.keyPem"))
-    for name, cluster in (raw.get("clusters") or {}).items():
-        if isinstance(cluster, dict) and isinstance(cluster.get("issuer"), dict) and cluster["issuer"].get("keyPem"):
-            places.append(("clusters", f"clusters.{name}.issuer.keyPem"))
-    problems = [
-        f"  {PROJECT}:{path}: a private key must be secret config; set it with "
-        f"`pulumi config set --secret --path '{path}' -- \"$(cat key.pem)\"`"
-        for top, path in places if not pulumi.runtime.is_config_secret(f"{PROJECT}:{top}")
-    ]
+    """A private key in plaintext stack config would be committed with Pulumi.<stack>.yaml.
+
+    Every `keyPem`, at any depth (wherever a wrong shape puts it), must sit in a secret top-level
+    key: the CLI reports secrecy per top-level key (PULUMI_CONFIG_SECRET_KEYS), which
+    `pulumi config set --secret --path` makes secret. Helm values are left to extra_values.py,
+    which refuses private keys there whether secret or not; a key pasted into a certificate
+    field is refused by the certificate checks.
+    """
+    problems = []
+    for top, value in raw.items():
+        if pulumi.runtime.is_config_secret(f"{PROJECT}:{top}"):
+            continue
+        for path in _private_key_places(value, [top]):
+            where = key_path(path)
+            problems.append(f"  {PROJECT}:{where}: a private key must be secret config; set it with "
+                            f"`pulumi config set --secret --path '{where}' -- \"$(cat key.pem)\"`")
     if problems:
         raise ConfigError("invalid stack configuration:\n" + "\n".join(problems))
+
+
+def _private_key_places(value: Any, path: list) -> list[list]:
+    found, stack = [], [(value, path)]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if k == "extraValues":
+                    continue
+                if k == "keyPem" and isinstance(v, str) and v.strip():
+                    found.append(path + [k])
+                else:
+                    stack.append((v, path + [k]))
+        elif isinstance(value, list):
+            stack.extend((v, path + [i]) for i, v in enumerate(value))
+    return sorted(found, key=str)

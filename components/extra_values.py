@@ -62,6 +62,13 @@ def _known() -> tuple[str, dict[str, dict[Path, str]]]:
     return doc["chartVersion"], charts
 
 
+# Values the program itself reads, whatever the chart version: they must have a usable shape.
+DEFAULT_INBOUND_POLICIES = (
+    "all-unauthenticated", "all-authenticated", "cluster-unauthenticated", "cluster-authenticated", "deny", "audit",
+)
+_TYPE_NAMES = {"dict": "a map", "list": "a list"}
+
+
 def _leaves(values: dict[str, Any], prefix: Path = ()):
     for key, value in values.items():
         path = prefix + (str(key),)
@@ -69,6 +76,63 @@ def _leaves(values: dict[str, Any], prefix: Path = ()):
             yield from _leaves(value, path)
         else:
             yield path, value
+
+
+def _has_private_key(value: Any) -> bool:
+    if isinstance(value, str):
+        return "PRIVATE KEY-----" in value
+    if isinstance(value, dict):
+        return any(_has_private_key(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_private_key(v) for v in value)
+    return False
+
+
+def _has_unusable_number(value: Any) -> bool:
+    """A number the values cannot carry: Pulumi passes them as float64, exact only to 2**53."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > 2**53
+    if isinstance(value, float):
+        return value != value or value in (float("inf"), float("-inf"))
+    if isinstance(value, dict):
+        return any(_has_unusable_number(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unusable_number(v) for v in value)
+    return False
+
+
+def _type_problem(value: Any, expected: str, chart: str) -> str | None:
+    """How `value` does not fit the chart's type for its key (None: it fits, or null: unset)."""
+    from .config import yaml_kind
+
+    if value is None or expected == "null":
+        return None
+    if expected in _TYPE_NAMES:
+        wanted = dict if expected == "dict" else list
+        if not isinstance(value, wanted):
+            return f"{chart} expects {_TYPE_NAMES[expected]} here, not {yaml_kind(value)}; see its values.yaml"
+    elif isinstance(value, (dict, list)):
+        return f"{chart} expects a single value ({expected}) here, not {yaml_kind(value)}; see its values.yaml"
+    return None
+
+
+def _program_read_problems(section: str, values: dict[str, Any], where: str) -> dict[str, str]:
+    """{key: problem} for the values the program itself reads, whatever the chart version:
+    `controlPlane.proxy.defaultInboundPolicy` decides which policies the program creates."""
+    from .config import yaml_kind
+
+    proxy = values.get("proxy") if section == "controlPlane" else None
+    if proxy is None:
+        return {}
+    if not isinstance(proxy, dict):
+        return {f"{where}.proxy": f"must be a map of proxy settings, not {yaml_kind(proxy)}"}
+    policy = proxy.get("defaultInboundPolicy")
+    if policy is not None and policy not in DEFAULT_INBOUND_POLICIES:
+        return {f"{where}.proxy.defaultInboundPolicy": f"{yaml_kind(policy)} is not a Linkerd default inbound "
+                f"policy; use one of {', '.join(DEFAULT_INBOUND_POLICIES)}"}
+    return {}
 
 
 def _free_form_parent(path: Path, keys: dict[Path, str]) -> bool:
@@ -87,20 +151,34 @@ def problems(section: str, values: dict[str, Any], chart_version: str, where: st
     """Problems with one `extraValues.<section>` map; `where` is its config key for messages."""
     chart = CHART_OF_SECTION[section]
     known_version, known = _known()
-    found = []
+    from .config import key_path  # config imports this module when it validates
+
+    reported = _program_read_problems(section, values, where)
+    found = [f"{key}: {problem}" for key, problem in reported.items()]
+
     for path, value in _leaves(values):
         dotted = ".".join(path)
-        key = f"{where}.{dotted}"
+        key = key_path(path, where)
         managed = next((m for m in MANAGED[chart] if dotted == m or dotted.startswith(m + ".")), None)
         if managed is not None:
             found.append(f"{key}: set by the program; use {MANAGED[chart][managed]} instead")
             continue
-        if isinstance(value, str) and "PRIVATE KEY-----" in value:
+        if _has_private_key(value):
             found.append(f"{key}: private keys must not go into Helm values (they would show in diffs)")
             continue
+        if _has_unusable_number(value):
+            found.append(f"{key}: a number beyond ±2^53 (or not finite) cannot be passed on exactly; "
+                         "quote it if the chart takes text")
+            continue
+        if any(key == r or key.startswith(r + ".") for r in reported):
+            continue  # already explained
         if known_version != chart_version:
             continue  # no key list for this version; cannot judge (the README says so)
         keys = known[chart]
-        if path not in keys and not _free_form_parent(path, keys):
+        if path in keys:
+            problem = _type_problem(value, keys[path], f"{chart} {known_version}")
+            if problem:
+                found.append(f"{key}: {problem}")
+        elif not _free_form_parent(path, keys):
             found.append(f"{key}: {chart} {known_version} has no value {dotted!r}")
     return found
