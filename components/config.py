@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Union
 from urllib.parse import urlparse
 
 import pulumi
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
@@ -709,25 +711,59 @@ def _not_json(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 
 
-def _require_secret_keys(raw: dict[str, Any]) -> None:
+def _require_secret_keys(raw: dict[str, Any], settings_file: Optional[Path] = None) -> None:
     """A private key in plaintext stack config would be committed with Pulumi.<stack>.yaml.
 
-    Every `keyPem`, at any depth (wherever a wrong shape puts it), must sit in a secret top-level
-    key: the CLI reports secrecy per top-level key (PULUMI_CONFIG_SECRET_KEYS), which
-    `pulumi config set --secret --path` makes secret. Helm values are left to extra_values.py,
-    which refuses private keys there whether secret or not; a key pasted into a certificate
-    field is refused by the certificate checks.
+    Every `keyPem`, at any depth (wherever a wrong shape puts it), must be secure. The CLI reports
+    secrecy per *top-level* key only (PULUMI_CONFIG_SECRET_KEYS; one `pulumi config set --secret
+    --path 'clusters.a.issuer.keyPem'` makes all of `clusters` secret), so a second cluster's key
+    set without `--secret` would pass that check. Where the stack's settings file is at hand (the
+    CLI runs the program in the project directory), each key's own entry must therefore be a
+    `secure:` value there too. Helm values are left to extra_values.py, which refuses private keys
+    there whether secret or not; a key pasted into a certificate field is refused by the
+    certificate checks.
     """
+    settings = _settings_file_config(settings_file)
     problems = []
     for top, value in raw.items():
-        if pulumi.runtime.is_config_secret(f"{PROJECT}:{top}"):
-            continue
+        top_secret = pulumi.runtime.is_config_secret(f"{PROJECT}:{top}")
         for path in _private_key_places(value, [top]):
+            if top_secret and (settings is None or _is_secure_in(settings, path)):
+                continue
             where = key_path(path)
             problems.append(f"  {PROJECT}:{where}: a private key must be secret config; set it with "
                             f"`pulumi config set --secret --path '{where}' -- \"$(cat key.pem)\"`")
     if problems:
         raise ConfigError("invalid stack configuration:\n" + "\n".join(problems))
+
+
+def _settings_file_config(path: Optional[Path]) -> Optional[dict[str, Any]]:
+    """This project's keys in `Pulumi.<stack>.yaml` of the working directory, None if there is no
+    such file or it cannot be read (config may come from elsewhere, e.g. a Pulumi ESC environment)."""
+    if path is None:
+        path = Path.cwd() / f"Pulumi.{pulumi.get_stack()}.yaml"
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    config = doc.get("config") if isinstance(doc, dict) else None
+    if not isinstance(config, dict):
+        return None
+    prefix = f"{PROJECT}:"
+    return {k[len(prefix):]: v for k, v in config.items() if isinstance(k, str) and k.startswith(prefix)}
+
+
+def _is_secure_in(settings: dict[str, Any], path: list) -> bool:
+    """Whether the settings file holds the value at `path` as `{secure: <ciphertext>}`."""
+    node: Any = settings
+    for part in path:
+        if isinstance(part, int) and isinstance(node, list) and part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return False
+    return isinstance(node, dict) and set(node) == {"secure"}
 
 
 def _private_key_places(value: Any, path: list) -> list[list]:

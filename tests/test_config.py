@@ -490,8 +490,38 @@ class TestPlaintextKeys:
     def test_the_guard_survives_wrong_shapes(self):
         fails_before_registering(with_changes(clusters=["east"], trust=["x"]), "linkerd-multicluster:clusters: must be a map")
 
+    def settings_file(self, tmp_path, monkeypatch, west_key: object) -> dict:
+        """Two clusters with supplied issuers; east's key set with `--secret --path`, west's as given.
+        Writes `Pulumi.dev.yaml` as the CLI would keep it and runs the program from that folder."""
+        import yaml
+
+        monkeypatch.chdir(tmp_path)
+        ciphertext = {"secure": "v1:AAAA"}
+        doc = {"config": {"linkerd-multicluster:trust": {"existingAnchorsPem": certs.cert_pem(ANCHOR)},
+                          "linkerd-multicluster:clusters": {
+                              "east": {"context": "east", "issuer": {"certPem": certs.cert_pem(ISSUER), "keyPem": ciphertext}},
+                              "west": {"context": "west", "issuer": {"certPem": certs.cert_pem(ISSUER),
+                                                                     "keyPem": ciphertext if west_key is Secure else west_key}}}}}
+        (tmp_path / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
+        key = Secure(certs.key_pem(ISSUER_KEY))
+        return with_changes(trust={"existingAnchorsPem": certs.cert_pem(ANCHOR)}, clusters={
+            "east": {"context": "east", "issuer": pair(certs.cert_pem(ISSUER), key)},
+            "west": {"context": "west", "issuer": pair(certs.cert_pem(ISSUER), key if west_key is Secure else west_key)}})
+
+    def test_one_secret_leaf_does_not_cover_a_plaintext_sibling(self, tmp_path, monkeypatch):
+        """`--secret --path` on east's key makes all of `clusters` secret for the CLI; west's key,
+        set without `--secret`, still lies in plaintext in Pulumi.dev.yaml."""
+        cfg = self.settings_file(tmp_path, monkeypatch, west_key=certs.key_pem(ISSUER_KEY))
+        message = fails_before_registering(cfg, "linkerd-multicluster:clusters.west.issuer.keyPem: a private key must be secret config")
+        assert "clusters.east" not in message
+
+    def test_every_leaf_secure_in_the_settings_file_passes(self, tmp_path, monkeypatch):
+        cfg = self.settings_file(tmp_path, monkeypatch, west_key=Secure)
+        assert run_program(cfg).monitor.by_type("kubernetes:multicluster.linkerd.io/v1alpha3:Link")
+
     def test_a_secret_top_level_key_covers_its_leaves(self):
-        """The CLI reports secrecy per top-level key (PULUMI_CONFIG_SECRET_KEYS)."""
+        """The CLI reports secrecy per top-level key (PULUMI_CONFIG_SECRET_KEYS); without a stack
+        settings file at hand (config from elsewhere), that is all there is to go by."""
         cfg = with_changes(trust={"anchor": {"certPem": certs.cert_pem(ANCHOR), "keyPem": Secure(certs.key_pem(ANCHOR_KEY))}})
         run = run_program(cfg)
         assert run.monitor.by_type("kubernetes:multicluster.linkerd.io/v1alpha3:Link")
