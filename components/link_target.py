@@ -6,7 +6,8 @@ it through that stack's outputs (`when_granted`). `Link` only ever sees a `LinkT
 
 Stack outputs that carry it (`public_outputs`, and the access credentials of `ClusterInstall`):
 - `linkTargets.<cluster>`: public facts (domains, API address, gateway fields);
-- `linkCredentials.<cluster>.<source>`: the source's token and the API CA, a Pulumi *secret*.
+- `linkCredentials-<source>.<cluster>`: the source's token for the cluster and the API CA, a Pulumi
+  *secret*; one output per source cluster, so a source's stack reads its own tokens only.
 """
 from __future__ import annotations
 
@@ -43,6 +44,11 @@ def public_outputs(t: LinkTarget) -> dict[str, Any]:
         "gatewayEnabled": t.gateway_enabled,
         "gateway": t.gateway,
     }
+
+
+def credentials_output(source: str) -> str:
+    """The stack output with the access credentials granted to `source` (one per source)."""
+    return f"linkCredentials-{source}"
 
 
 class MismatchedTrust(pulumi.RunError):
@@ -87,7 +93,7 @@ def when_granted(
                 f"(use trust.fromStack: the stack that owns the anchor)"
             )
         info = (outputs.get("targets") or {}).get(target)
-        creds = ((outputs.get("creds") or {}).get(target) or {}).get(source)
+        creds = (outputs.get("creds") or {}).get(target)
         if info is None or creds is None:
             pulumi.log.warn(
                 f"link {source} -> {target} skipped: stack {stack_name} does not grant {source!r} access "
@@ -110,7 +116,7 @@ def when_granted(
         return True
 
     return pulumi.Output.all(
-        targets=ref.get_output("linkTargets"), creds=ref.get_output("linkCredentials"),
+        targets=ref.get_output("linkTargets"), creds=ref.get_output(credentials_output(source)),
         bundle=ref.get_output("trustAnchorsPem"), own=own_bundle,
     ).apply(decide)
 

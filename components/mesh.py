@@ -17,7 +17,7 @@ from .diagram import mermaid
 from .exports import ExportedServices, ExportedServicesArgs
 from .install import ClusterInstall, ClusterInstallArgs
 from .link import Link, LinkArgs
-from .link_target import LinkTarget, gateway_enabled_in, require_stack_output, when_granted
+from .link_target import LinkTarget, credentials_output, gateway_enabled_in, require_stack_output, when_granted
 from .providers import api_server_address, cluster_provider, kubectl_flags
 from .trust import (
     AnchorMaterial,
@@ -200,9 +200,13 @@ class Mesh(pulumi.ComponentResource):
         targets = {n: i for n, i in self.installs.items() if i.access}
         if targets:
             out["linkTargets"] = {n: i.published_target() for n, i in targets.items()}
-            out["linkCredentials"] = pulumi.Output.secret(
-                {n: {s: a.credentials for s, a in i.access.items()} for n, i in targets.items()}
-            )
+            # One secret output per source cluster: the stack of each source reads only its own
+            # tokens (link_target.credentials_output).
+            sources = sorted({s for i in targets.values() for s in i.access})
+            for source in sources:
+                out[credentials_output(source)] = pulumi.Output.secret(
+                    {n: i.access[source].credentials for n, i in targets.items() if source in i.access}
+                )
         if cfg.trust.from_stack is None:
             # For stacks with trust.fromStack: the anchor that signs issuers now (the new one
             # from `rotation: reissue-issuers` on).

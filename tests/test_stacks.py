@@ -46,11 +46,11 @@ class TestEastStack:
 
     def test_outputs_publish_what_west_needs_and_keep_credentials_secret(self):
         run = cached("east")
-        assert {"trustAnchorsPem", "gateways", "links", "linkTargets", "linkCredentials",
+        assert {"trustAnchorsPem", "gateways", "links", "linkTargets", "linkCredentials-west",
                 "trustAnchorCertPem", "trustAnchorKeyPem"} <= set(run.outputs)
-        assert {"linkCredentials", "trustAnchorKeyPem"} <= run.secret
+        assert {"linkCredentials-west", "trustAnchorKeyPem"} <= run.secret
         assert "trustAnchorsPem" not in run.secret and "gateways" not in run.secret
-        creds = run.outputs["linkCredentials"]["east"]["west"]
+        creds = run.outputs["linkCredentials-west"]["east"]
         assert creds["token"] == "token-of-east-access-west-token"
         target = run.outputs["linkTargets"]["east"]
         assert target["apiServerAddress"] == "https://198.51.100.1:6443"
@@ -196,7 +196,7 @@ class TestPreview:
         run = east(preview=True)
         known_reads = [r.read_id for r in run.monitor.reads() if r.read_id not in ("", None) and "04da6b54" not in r.read_id]
         assert known_reads == ["test/foobar"]
-        assert "gateways" in run.unknown and "linkCredentials" in run.unknown
+        assert "gateways" in run.unknown and "linkCredentials-west" in run.unknown
 
     def test_first_preview_of_the_single_stack_mesh_keeps_link_fields_unknown(self):
         from scenarios import single_stack

@@ -151,8 +151,13 @@ class TestPerClusterStacks:
     def test_credentials_cross_stacks_only_as_secret_outputs(self):
         runs = deploy_per_cluster_stacks()
         for me, run in runs.items():
-            assert "linkCredentials" in run.secret
-            assert set(run.outputs["linkCredentials"][me]) == {o for o in STACKS if o != me}
+            # one secret output per source, holding only that source's token for this cluster
+            others = {o for o in STACKS if o != me}
+            assert {k for k in run.outputs if k.startswith("linkCredentials")} == {f"linkCredentials-{o}" for o in others}
+            for o in others:
+                assert f"linkCredentials-{o}" in run.secret
+                assert run.outputs[f"linkCredentials-{o}"] == {me: {"token": f"token-of-{me}-access-{o}-token",
+                                                                    "caData": run.outputs[f"linkCredentials-{o}"][me]["caData"]}}
             assert "linkTargets" not in run.secret
 
     def test_every_cluster_gets_the_first_stacks_bundle(self):
