@@ -1,6 +1,6 @@
 """How the program's evaluation scales with the number of clusters, against the Pulumi SDK's own cost.
 
-    python bench/scale.py --clusters 2,5,10,20 [--services 10]
+    .venv/bin/python bench/scale.py --clusters 2,5,10,20 [--services 10]
 
 For each N it runs, each in a fresh Python process so that no measurement inherits another's heap,
 caches or certificate state:

@@ -1,6 +1,6 @@
 """What one typed Kubernetes resource costs the Pulumi SDK, next to a plain custom resource.
 
-    python bench/typed_floor.py [--count 1000]
+    .venv/bin/python bench/typed_floor.py [--count 1000]
 
 Registers COUNT plain `pulumi.CustomResource`s (the scale benchmark's baseline), then COUNT
 `kubernetes.core.v1.Secret`s with typed args on an explicit provider, each in its own process under

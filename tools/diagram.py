@@ -1,7 +1,7 @@
 """Print the Mermaid topology diagram of a stack, from its settings file alone.
 
-    python tools/diagram.py Pulumi.east.yaml               # Mermaid source
-    python tools/diagram.py --markdown examples/Pulumi.mesh.yaml   # inside a ```mermaid fence
+    .venv/bin/python tools/diagram.py Pulumi.east.yaml               # Mermaid source
+    .venv/bin/python tools/diagram.py --markdown examples/Pulumi.mesh.yaml   # inside a ```mermaid fence
 
 Reads the `linkerd-multicluster:<key>` entries of the file's `config:` map (nested YAML, as
 `pulumi config set --path` writes them, or JSON text), validates them exactly as the program does
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as `python tools/diagram.py` from anywhere: find `components`
+if str(ROOT) not in sys.path:  # run as `.venv/bin/python tools/diagram.py` from anywhere: find `components`
     sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402

@@ -2,7 +2,7 @@
 
 Maintainer tool, run when the pinned Linkerd version changes:
 
-    python tools/extract_values_keys.py ../shared/reference/linkerd/edge-26.8.3 2026.8.3
+    .venv/bin/python tools/extract_values_keys.py ../shared/reference/linkerd/edge-26.8.3 2026.8.3
 
 It records, per chart, every key path of values.yaml with its YAML type, so the program can reject
 misspelt `extraValues` keys (Helm would silently ignore them). Keys that values.yaml documents only
