@@ -132,20 +132,8 @@ def test_malformed_json_value_is_rejected():
 
 
 def test_errors_are_raised_before_any_resource_is_registered():
-    from harness.mocks import MeshMocks
-
-    seen = []
-    original = MeshMocks.new_resource
-
-    def spy(self, args):
-        seen.append(args.typ)
-        return original(self, args)
-
-    MeshMocks.new_resource = spy
-    try:
+    with registered_types() as seen:
         fails(with_changes(links=[{"source": "east", "target": "east"}]), "itself")
-    finally:
-        MeshMocks.new_resource = original
     assert seen == [], f"registered before validation failed: {seen}"
 
 

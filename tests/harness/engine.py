@@ -51,7 +51,6 @@ import dataclasses
 import json
 import logging
 import runpy
-import threading
 from typing import Any, Callable, Optional
 
 import pulumi
@@ -197,14 +196,12 @@ class EngineMonitor(RecordingMonitor):
     def __init__(self, mocks, run: "EngineRun"):
         super().__init__(mocks)
         self.run = run
-        # The SDK sends registrations from a thread pool; a step is planned, applied and
-        # recorded as one unit, as the engine's step generator serialises them.
-        self._lock = threading.RLock()
 
     def RegisterResource(self, request):
         if request.type == "pulumi:pulumi:Stack":
             return super().RegisterResource(request)
-        with self._lock:
+        # A step is planned, applied and recorded as one unit (the SDK registers from a thread pool).
+        with self._register_lock:
             urn = self.make_urn(request.parent, request.type, request.name)
             self.run.begin(urn, request)
             resp = super().RegisterResource(request)
@@ -212,7 +209,7 @@ class EngineMonitor(RecordingMonitor):
             return resp
 
     def ReadResource(self, request):
-        with self._lock:
+        with self._register_lock:
             self.mocks.step = None
             resp = super().ReadResource(request)
             self.run.steps.append(Step("read", resp.urn, request.type, request.name))
@@ -441,7 +438,6 @@ class Engine:
         self.world = world if world is not None else default_world()
         self.organization, self.project = organization, project
         self.stacks: dict[str, StackRecord] = {}
-        self.history: list[Any] = []
 
     def fq(self, stack: str) -> str:
         return stack if stack.count("/") == 2 else f"{self.organization}/{self.project}/{stack}"
@@ -496,7 +492,6 @@ class Engine:
         self._save(record, run, result, preview)
         if run.errors:
             raise EngineError(run.errors)
-        self.history.append(result)
         return result
 
     def _save(self, record: StackRecord, run: EngineRun, result, preview: bool) -> None:
