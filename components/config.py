@@ -85,6 +85,15 @@ def _dns_label(value: str, what: str, max_length: int = 40) -> str:
     return value
 
 
+def is_cluster_name(value: str) -> bool:
+    """Whether a name (e.g. one another stack publishes) could be a cluster of this program."""
+    try:
+        _dns_label(value, "cluster name")
+    except ValueError:
+        return False
+    return True
+
+
 def _dns_subdomain(value: str, what: str) -> str:
     """RFC 1123 subdomain, as Kubernetes checks names and domains: lowercase labels of letters,
     digits and '-' (none starting or ending with '-'), at most 63 characters each, joined by dots,
@@ -200,9 +209,17 @@ class TrustConfig(_Strict):
     `reissue-issuers` also signs the issuers with it. Finish by raising anchorGeneration."""
     issuer_generation: int = Field(default=0, ge=0, le=INT32_MAX)
     """Raise by one to re-issue every cluster's issuer (clusters.<name>.issuerGeneration: one)."""
+    members: list[str] = Field(default_factory=list, max_length=256)
+    """Stacks (`<org>/<project>/<stack>`) whose `trust.fromStack` is this stack: this stack signs
+    the issuer requests they publish, and holds a rotation step back while one of them lags."""
 
     @model_validator(mode="after")
     def _one_source(self) -> "TrustConfig":
+        if self.from_stack is not None and self.members:
+            raise ValueError("members: only the stack that owns the anchor (no fromStack) signs for other stacks; "
+                             f"list this stack in the members of {self.from_stack} instead")
+        if len(set(self.members)) != len(self.members):
+            raise ValueError("members: a stack is listed twice")
         if self.from_stack is not None and (self.anchor is not None or self.existing_anchors_pem):
             raise ValueError("fromStack takes the whole bundle from that stack; set anchor/existingAnchorsPem there")
         if self.rotation is not None and (self.from_stack is not None or self.anchor is not None):
@@ -214,6 +231,13 @@ class TrustConfig(_Strict):
     @classmethod
     def _stack_ref(cls, v: Optional[str]) -> Optional[str]:
         return _stack_name(v)
+
+    @field_validator("members")
+    @classmethod
+    def _member_refs(cls, v: list[str]) -> list[str]:
+        for name in v:
+            _stack_name(name)
+        return v
 
 
 _SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")

@@ -12,7 +12,7 @@ Stack outputs that carry it (`public_outputs`, and the access credentials of `Cl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import pulumi
 
@@ -55,36 +55,33 @@ class MismatchedTrust(pulumi.RunError):
     """Two clusters that would be linked trust different anchor bundles."""
 
 
-class MissingStackOutput(pulumi.RunError):
-    """Another stack lacks an output this stack needs (not deployed yet, or not configured for it)."""
-
-
-def require_stack_output(ref: pulumi.StackReference, stack_name: str, output: str, hint: str) -> pulumi.Output[Any]:
-    """One output of another stack, keeping its own secretness; a clear error when it is absent."""
-
-    def present(value: Any) -> Any:
-        if value is None:
-            raise MissingStackOutput(f"stack {stack_name} has no output {output!r}: {hint}")
-        return value
-
-    return ref.get_output(output).apply(present)
+class LostGrant(pulumi.RunError):
+    """A link that exists lost its grant in the other stack; removing it must be this stack's decision."""
 
 
 def when_granted(
     ref: pulumi.StackReference, stack_name: str, target: str, source: str,
-    own_bundle: pulumi.Input[str], create: Callable[[LinkTarget], Any],
-) -> pulumi.Output[bool]:
-    """Call `create` with the target's `LinkTarget` once the other stack grants `source` access.
+    own_bundle: pulumi.Input[Optional[str]], own_trust_source: str, existed: pulumi.Input[bool],
+) -> pulumi.Output[Optional[LinkTarget]]:
+    """The target's `LinkTarget` once the other stack grants `source` access, else None.
 
     Stack outputs are known in a preview too, so the decision is visible in `pulumi preview`.
-    Until that stack has run with a link `{source, target}`, this link is skipped with a warning
-    instead of failing: per-cluster stacks that link to each other (a full mesh) converge by
-    running every stack once, then once more.
+    A first-time link whose grant is missing waits with a warning (per-cluster stacks that link to
+    each other converge by running every stack again). A link that `existed` (this stack's
+    previous outputs say it was in place) and lost its grant is an error: the other stack must
+    not be able to tear this stack's link down; removing it is done here, by removing the link.
+
+    Trust: two stacks that take their anchor from the same stack (`trustSource`) are checked by
+    that stack, which publishes one bundle per rotation step and holds a step back while a stack
+    lags (trust_exchange.lagging_members); comparing with a peer here would refuse the link
+    whenever the peer has not run the current step yet, and no order of runs would complete a
+    rotation. Stacks with different trust sources must have the identical bundle.
     """
 
-    def decide(outputs: dict[str, Any]) -> bool:
+    def decide(outputs: dict[str, Any]) -> Optional[LinkTarget]:
         theirs, ours = outputs.get("bundle"), outputs.get("own")
-        if theirs and ours and theirs != ours:
+        same_source = outputs.get("source") == own_trust_source
+        if not same_source and theirs and ours and theirs != ours:
             # `linkerd multicluster check` ("clusters share trust anchors") would fail, and
             # cross-cluster mTLS with it.
             raise MismatchedTrust(
@@ -95,29 +92,34 @@ def when_granted(
         info = (outputs.get("targets") or {}).get(target)
         creds = (outputs.get("creds") or {}).get(target)
         if info is None or creds is None:
+            if outputs.get("existed"):
+                raise LostGrant(
+                    f"link {source} -> {target} exists, but stack {stack_name} no longer grants {source!r} access "
+                    f"to {target!r}. To keep the link, restore `{{source: {source}, target: {target}}}` in that "
+                    f"stack's links and run `pulumi up` on it; to remove the link, remove it from this stack's "
+                    f"links and run `pulumi up` here"
+                )
             pulumi.log.warn(
                 f"link {source} -> {target} skipped: stack {stack_name} does not grant {source!r} access "
                 f"to {target!r} yet. Give that stack the link `{{source: {source}, target: {target}}}`, "
                 f"run `pulumi up` on it, then run this stack again."
             )
-            return False
-        create(
-            LinkTarget(
-                name=target,
-                cluster_domain=info["clusterDomain"],
-                trust_domain=info["trustDomain"],
-                linkerd_namespace=info["linkerdNamespace"],
-                api_server_address=info["apiServerAddress"],
-                gateway=info.get("gateway"),
-                gateway_enabled=bool(info.get("gatewayEnabled", True)),
-                credentials=pulumi.Output.secret(creds),
-            )
+            return None
+        return LinkTarget(
+            name=target,
+            cluster_domain=info["clusterDomain"],
+            trust_domain=info["trustDomain"],
+            linkerd_namespace=info["linkerdNamespace"],
+            api_server_address=info["apiServerAddress"],
+            gateway=info.get("gateway"),
+            gateway_enabled=bool(info.get("gatewayEnabled", True)),
+            credentials=pulumi.Output.secret(creds),
         )
-        return True
 
     return pulumi.Output.all(
         targets=ref.get_output("linkTargets"), creds=ref.get_output(credentials_output(source)),
-        bundle=ref.get_output("trustAnchorsPem"), own=own_bundle,
+        bundle=ref.get_output("trustAnchorsPem"), source=ref.get_output("trustSource"), own=own_bundle,
+        existed=existed,
     ).apply(decide)
 
 

@@ -102,26 +102,31 @@ class IssuerMaterial:
 
 @dataclass(frozen=True)
 class IdentityIssuerArgs:
-    anchor: AnchorMaterial
+    anchor: Optional[AnchorMaterial]
+    """The anchor that signs the issuer here; None in a stack with `trust.fromStack`, whose
+    issuers the anchor's stack signs from the published request (components/trust_exchange.py)."""
     validity_hours: int
     trust_domain: str
     linkerd_namespace: str = "linkerd"
-    generation: int = 0
+    generation: Optional[int] = 0
     """Raising it replaces key, request and certificate: an explicit re-issue, because pulumi-tls
-    does not renew by itself (pulumi/pulumi-tls#39)."""
+    does not renew by itself (pulumi/pulumi-tls#39). None: no replacement trigger, for issuers that
+    keep one key per generation under their own names (a member stack keeps its old key until the
+    anchor's stack has signed the new one)."""
 
 
 class IdentityIssuer(pulumi.ComponentResource):
     """One cluster's identity issuer: an intermediate CA signed by the shared anchor.
 
-    Linkerd's identity controller signs every proxy certificate of the cluster with it.
+    Linkerd's identity controller signs every proxy certificate of the cluster with it. Without an
+    anchor (`args.anchor` None) it is the key and its certificate request only: the request is
+    public and travels to the anchor's stack, the key never leaves this stack.
     """
 
     private_key: tls.PrivateKey
-    certificate: tls.LocallySignedCert
-    cert_pem: pulumi.Output[str]
+    request: tls.CertRequest
+    certificate: Optional[tls.LocallySignedCert]
     private_key_pem: pulumi.Output[str]
-    expires_at: pulumi.Output[str]
 
     def __init__(self, name: str, args: IdentityIssuerArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("linkerd-multicluster:trust:IdentityIssuer", name, None, opts)
@@ -130,9 +135,10 @@ class IdentityIssuer(pulumi.ComponentResource):
             f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256",
             opts=pulumi.ResourceOptions(parent=self, replacement_trigger=args.generation),
         )
+        self.private_key_pem = pulumi.Output.secret(self.private_key.private_key_pem)
         # CN `identity.<linkerd ns>.<trust domain>` is the name the identity controller reports in
         # its errors and the CLI uses for the certificates it generates (cli/cmd/options.go).
-        request = tls.CertRequest(
+        self.request = request = tls.CertRequest(
             f"{name}-csr",
             private_key_pem=self.private_key.private_key_pem,
             subject=tls.CertRequestSubjectArgs(
@@ -140,23 +146,30 @@ class IdentityIssuer(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        # No max_path_length: pulumi-tls cannot express pathlen:0 (it never sets Go's
-        # MaxPathLenZero), and an unset limit is what Linkerd's own docs produce for leaves below.
-        self.certificate = tls.LocallySignedCert(
-            f"{name}-cert",
-            cert_request_pem=request.cert_request_pem,
-            ca_cert_pem=args.anchor.cert_pem,
-            ca_private_key_pem=args.anchor.private_key_pem,
-            is_ca_certificate=True,
-            allowed_uses=CA_USES,
-            validity_period_hours=args.validity_hours,
-            opts=child,
-        )
-        self.cert_pem = self.certificate.cert_pem
-        self.private_key_pem = pulumi.Output.secret(self.private_key.private_key_pem)
-        self.expires_at = self.certificate.validity_end_time
-        self.material = IssuerMaterial(cert_pem=self.cert_pem, private_key_pem=self.private_key_pem)
-        self.register_outputs({"certPem": self.cert_pem, "expiresAt": self.expires_at})
+        self.certificate = None
+        if args.anchor is None:
+            self.register_outputs({"certRequestPem": request.cert_request_pem})
+            return
+        self.certificate = sign_issuer(f"{name}-cert", request.cert_request_pem, args.anchor, args.validity_hours, child)
+        self.material = IssuerMaterial(cert_pem=self.certificate.cert_pem, private_key_pem=self.private_key_pem)
+        self.register_outputs({"certPem": self.certificate.cert_pem, "expiresAt": self.certificate.validity_end_time})
+
+
+def sign_issuer(name: str, request_pem: pulumi.Input[str], anchor: AnchorMaterial, validity_hours: int,
+                opts: pulumi.ResourceOptions) -> tls.LocallySignedCert:
+    """An issuer certificate for a request: a CA signed by the anchor that signs now."""
+    # No max_path_length: pulumi-tls cannot express pathlen:0 (it never sets Go's
+    # MaxPathLenZero), and an unset limit is what Linkerd's own docs produce for leaves below.
+    return tls.LocallySignedCert(
+        name,
+        cert_request_pem=request_pem,
+        ca_cert_pem=anchor.cert_pem,
+        ca_private_key_pem=anchor.private_key_pem,
+        is_ca_certificate=True,
+        allowed_uses=CA_USES,
+        validity_period_hours=validity_hours,
+        opts=opts,
+    )
 
 
 # -- checks at preview time ------------------------------------------------------------------

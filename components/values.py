@@ -44,6 +44,21 @@ class ControllerEntry:
     link_name: str
     gateway_enabled: pulumi.Input[bool]
     """False for a gateway-less target: the chart then renders no `probe-<link>` Service."""
+    present: pulumi.Input[bool] = True
+    """Whether the Link is there: a controller without its Link only fails to find it, so the
+    entry follows the Link (a link that waits for the other stack's grant has neither)."""
+
+
+def controllers_value(entries: list[ControllerEntry]) -> Any:
+    """`controllers[]`: a plain list when every entry is known to be present, else an Output."""
+    def item(e: ControllerEntry) -> dict[str, Any]:
+        return {"link": {"ref": {"name": e.link_name}}, "gateway": {"enabled": e.gateway_enabled}}
+
+    if all(e.present is True for e in entries):
+        return [item(e) for e in entries]
+    return pulumi.Output.all(*[e.present for e in entries]).apply(
+        lambda present: [item(e) for e, p in zip(entries, present) if p]
+    )
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -100,10 +115,7 @@ def multicluster_values(
         # `linkerd multicluster allow`, so that unlinking one source revokes only its access.
         "remoteMirrorServiceAccount": False,
         "gateway": _gateway_values(gateway),
-        "controllers": [
-            {"link": {"ref": {"name": e.link_name}}, "gateway": {"enabled": e.gateway_enabled}}
-            for e in controllers
-        ],
+        "controllers": controllers_value(controllers),
     }
     return _merge(_merge(values, MULTICLUSTER_HA) if linkerd.ha else values, extra or {})
 

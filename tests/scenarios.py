@@ -3,9 +3,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from typing import Any, Optional
+
+from harness.engine import Engine
+from harness.mocks import StackOutputs
 from harness.program import ROOT, Run, config_file, run_program, stack_file_config
 
 EAST_STACK = "organization/linkerd-multicluster/east"
+WEST_STACK = "organization/linkerd-multicluster/west"
+NEVER_RAN = StackOutputs(outputs={}, secret_names=[])
+"""A stack that `pulumi stack init` created and that has not run yet."""
 
 CHART = "kubernetes:helm.sh/v4:Chart"
 SECRET = "kubernetes:core/v1:Secret"
@@ -14,15 +21,23 @@ LINK = "kubernetes:multicluster.linkerd.io/v1alpha3:Link"
 SERVICE_PATCH = "kubernetes:core/v1:ServicePatch"
 
 
-def east(preview: bool = False) -> Run:
-    return run_program(stack_file_config("east"), stack="east", preview=preview)
+def east(preview: bool = False, config: Optional[dict[str, Any]] = None) -> Run:
+    """Stack east's first run; west (one of its trust.members) exists and has not run yet."""
+    return run_program(config or stack_file_config("east"), stack="east", preview=preview,
+                       stacks={WEST_STACK: NEVER_RAN})
 
 
-def west(east_run: Run, preview: bool = False) -> Run:
-    return run_program(
-        stack_file_config("west"), stack="west", preview=preview,
-        stacks={EAST_STACK: east_run.as_stack_reference()},
-    )
+def west(east_config: Optional[dict[str, Any]] = None, preview: bool = False) -> Run:
+    """West as it first installs, in the documented order: west publishes its issuer request,
+    east signs it, then this run of west (a preview with `preview=True`)."""
+    engine = Engine()
+    engine.init("east", "west")
+    east_config = east_config or stack_file_config("east")
+    engine.up("west", stack_file_config("west"), skip_preview=True)
+    engine.up("east", east_config, skip_preview=True)
+    if preview:
+        return engine.preview("west", stack_file_config("west"))
+    return engine.up("west", stack_file_config("west"), skip_preview=True)
 
 
 def single_stack(preview: bool = False) -> Run:
@@ -35,7 +50,7 @@ def cached(name: str) -> Run:
     if name == "east":
         return east()
     if name == "west":
-        return west(cached("east"))
+        return west()
     if name == "mesh":
         return single_stack()
     raise KeyError(name)

@@ -11,7 +11,7 @@ import pytest
 from components.config import ConfigError
 from harness.engine import Engine, EngineError
 from harness.program import ROOT, Run, config_file, run_program, stack_file_config
-from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, deps
+from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, deps, east
 from upstream import emissary as upstream_emissary
 from upstream import linkerd_policy
 from validation import k8s_errors, link_errors
@@ -65,7 +65,7 @@ class TestBundledGateway:
     def test_fixed_addresses_override_the_load_balancer(self):
         cfg = stack_file_config("east")
         cfg["clusters"]["east"]["gateway"] = {"addresses": ["gw.east.example.com"]}
-        run = run_program(cfg, stack="east")
+        run = east(config=cfg)
         assert run.outputs["gateways"]["east"]["address"] == "gw.east.example.com"
 
 
@@ -271,7 +271,7 @@ def test_switching_east_to_an_existing_emissary_changes_only_the_gateway_and_wes
     east_before = cached("east")
     cfg = stack_file_config("east")
     cfg["clusters"]["east"]["gateway"] = {"type": "emissary", "emissary": {"existing": {"namespace": "ambassador", "name": "ambassador"}}}
-    east_after = run_program(cfg, stack="east")
+    east_after = east(config=cfg)
 
     def inputs(run):
         return {(r.typ, r.name): r.wire for r in run.monitor.registrations if not r.read}
@@ -283,7 +283,7 @@ def test_switching_east_to_an_existing_emissary_changes_only_the_gateway_and_wes
     assert {t for t, _ in added} - {"linkerd-multicluster:gateway:EmissaryGateway"} == {DEPLOYMENT_PATCH, SERVICE_PATCH}
     assert set(before) - set(after) == set()
 
-    west_before, west_after = inputs(west(east_before)), inputs(west(east_after))
+    west_before, west_after = inputs(west()), inputs(west(east_config=cfg))
     assert {k for k in west_before if west_before[k] != west_after.get(k)} == {(LINK, "west-to-east-link")}
 
 

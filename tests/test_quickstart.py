@@ -18,12 +18,14 @@ import pytest
 import yaml
 
 from components import config as mesh_config
+from harness.engine import Engine
 from harness.program import ROOT, run_program
 from scenarios import LINK
 
 QUICKSTART = ROOT / "examples" / "local" / "quickstart.sh"
 BASH = shutil.which("bash") or "/bin/bash"
 EAST_STACK = "organization/linkerd-multicluster/east"
+WEST_STACK = "organization/linkerd-multicluster/west"
 PLACEHOLDER = {"east": "192.0.2.10", "west": "192.0.2.20"}
 SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", ".hypothesis", ".pytest_cache", "__pycache__"}
 
@@ -123,12 +125,15 @@ class TestDryRun:
         init_east = index(cmds, "stack", "init", "east")
         up_east = index(cmds, "up", "--stack", "east")
         init_west = index(cmds, "stack", "init", "west")
-        up_west = index(cmds, "up", "--stack", "west")
+        request_west = index(cmds, "up", "--stack", "west")  # publishes west's issuer request
+        up_west = index(cmds, "up", "--stack", "west", start=request_west + 1)
         viz = index(cmds, "viz", "install", "|", "kubectl")
         check = index(cmds, "multicluster", "check")
         gateways = index(cmds, "multicluster", "gateways")
         request = index(cmds, "exec", "deployment/client")
-        assert network < east_cluster < west_cluster < demo_east < init_east < up_east < init_west < up_west
+        # both stacks exist before either runs (east reads west, its trust member, and west east);
+        # then west publishes its request, east signs it, west installs
+        assert network < east_cluster < west_cluster < demo_east < init_east < init_west < request_west < up_east < up_west
         assert demo_west < up_west < viz < check < gateways < request
         # the exported Service exists before east's stack reads it
         assert demo_east < up_east
@@ -170,13 +175,17 @@ class TestDryRun:
         assert (e.gateway.service_type, e.gateway.addresses) == ("NodePort", [PLACEHOLDER["east"]])
         assert [(x.namespace, x.service) for x in e.exports] == [("test", "foobar")]
         assert [(l.source, l.target, l.target_stack) for l in east.links] == [("west", "east", None)]
+        assert east.trust.members == [WEST_STACK]
         assert west.trust.from_stack == EAST_STACK
         assert [(l.source, l.target, l.target_stack) for l in west.links] == [("west", "east", EAST_STACK)]
 
     def test_the_two_stacks_deploy_on_the_engine_model_and_link_through_the_node_address(self, dry_run):
         configs = stack_configs(commands(dry_run.stdout))
-        east = run_program(configs["east"], stack="east")
-        west = run_program(configs["west"], stack="west", stacks={EAST_STACK: east.as_stack_reference()})
+        engine = Engine()
+        engine.init("east", "west")
+        engine.up("west", configs["west"])
+        east = engine.up("east", configs["east"])
+        west = engine.up("west", configs["west"])
         assert east.outputs["linkTargets"]["east"]["apiServerAddress"] == f"https://{PLACEHOLDER['east']}:6443"
         spec = west.monitor.one(LINK, "west-to-east-link").inputs["spec"]
         assert spec["gatewayAddress"] == PLACEHOLDER["east"]

@@ -6,11 +6,10 @@ import base64
 import pytest
 import yaml
 
-from components.link_target import MissingStackOutput
 from harness.engine import Engine, EngineError
-from harness.program import run_program, stack_file_config
+from harness.program import stack_file_config
 from harness.recording import is_wire_secret
-from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, cached, east, west
+from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, WEST_STACK, cached, east, west
 
 
 def kubeconfig_of(secret_reg) -> dict:
@@ -47,8 +46,8 @@ class TestEastStack:
     def test_outputs_publish_what_west_needs_and_keep_credentials_secret(self):
         run = cached("east")
         assert {"trustAnchorsPem", "gateways", "links", "linkTargets", "linkCredentials-west",
-                "trustAnchorCertPem", "trustAnchorKeyPem"} <= set(run.outputs)
-        assert {"linkCredentials-west", "trustAnchorKeyPem"} <= run.secret
+                "signedIssuers", "trustSource"} <= set(run.outputs)
+        assert run.secret == {"linkCredentials-west"}
         assert "trustAnchorsPem" not in run.secret and "gateways" not in run.secret
         creds = run.outputs["linkCredentials-west"]["east"]
         assert creds["token"] == "token-of-east-access-west-token"
@@ -135,11 +134,15 @@ class TestWestStack:
 
 
 class TestCrossStackErrors:
-    def test_west_before_east_says_to_deploy_east_first(self):
+    def test_west_first_publishes_its_request_installs_nothing_and_says_to_run_east(self):
         engine = Engine()
         engine.init("east", "west")  # both created, east never deployed: it has no outputs
-        with pytest.raises(MissingStackOutput, match=r"stack organization/linkerd-multicluster/east has no output .*run `pulumi up` on organization/linkerd-multicluster/east"):
-            engine.up("west", stack_file_config("west"))
+        run = engine.up("west", stack_file_config("west"))
+        assert [r for r in run.monitor.registrations if r.typ.startswith("kubernetes:") and not r.read
+                and r.typ != "pulumi:providers:kubernetes"] == []
+        assert set(run.outputs["issuerRequests"]) == {"west"} and run.outputs["trustAnchorsPem"] is None
+        assert any("run `pulumi up` on organization/linkerd-multicluster/east (with this stack in its "
+                   "trust.members), then run this stack again" in w for w in run.warnings), run.warnings
 
     def test_west_before_east_exists_fails_as_the_engine_does(self):
         engine = Engine()
@@ -149,15 +152,15 @@ class TestCrossStackErrors:
 
     def test_link_to_a_stack_that_does_not_grant_access_waits_with_a_warning(self):
         """Per-cluster stacks that link to each other converge over two runs instead of failing."""
-        lonely = run_program({"clusters": {"east": {"context": "east"}}, "links": [
-            {"source": "north", "target": "east"}]}, stack="east")
-        run = west(lonely)
+        lonely = {"trust": {"members": [WEST_STACK]}, "clusters": {"east": {"context": "east"}},
+                  "links": [{"source": "north", "target": "east"}]}
+        run = west(east_config=lonely)
         assert run.monitor.by_type(LINK) == []
         assert any("link west -> east skipped" in w and "{source: west, target: east}" in w
                    for w in run.warnings), run.warnings
-        # the controller is already in place; it picks the Link up when it arrives
+        # the controller entry follows the Link: none without it
         values = run.monitor.one(CHART, "west-linkerd-multicluster").inputs["values"]
-        assert values["controllers"] == [{"link": {"ref": {"name": "east"}}, "gateway": {"enabled": True}}]
+        assert values["controllers"] == []
 
 
 class TestSingleStackMesh:
@@ -194,7 +197,8 @@ class TestPreview:
         """The gateway does not exist yet, so it is not read; the application Service to export
         must exist already, so it is (a typo fails the preview)."""
         run = east(preview=True)
-        known_reads = [r.read_id for r in run.monitor.reads() if r.read_id not in ("", None) and "04da6b54" not in r.read_id]
+        known_reads = [r.read_id for r in run.monitor.reads() if r.read_id not in ("", None) and "04da6b54" not in r.read_id
+                       and r.typ != "pulumi:pulumi:StackReference"]
         assert known_reads == ["test/foobar"]
         assert "gateways" in run.unknown and "linkCredentials-west" in run.unknown
 
@@ -209,7 +213,7 @@ class TestPreview:
             assert contains_unknown(run.monitor.one(SECRET, name).wire["stringData"])
 
     def test_preview_of_west_against_a_deployed_east_is_fully_known(self):
-        run = west(cached("east"), preview=True)
+        run = west(preview=True)
         link = run.monitor.one(LINK, "west-to-east-link").inputs
         assert link["spec"]["gatewayAddress"] == "203.0.113.10"
 
@@ -222,5 +226,5 @@ def test_two_runs_register_identical_inputs():
     assert a.keys() == b.keys()
     changed = [k for k in a if a[k] != b[k]]
     assert changed == []
-    w1, w2 = west(first), west(second)
+    w1, w2 = west(), west()
     assert {(r.typ, r.name): r.wire for r in w1.monitor.registrations} == {(r.typ, r.name): r.wire for r in w2.monitor.registrations}

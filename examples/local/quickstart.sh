@@ -64,6 +64,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 # The stack that owns the trust anchor, fully qualified: a local backend's organization is
 # always `organization`.
 EAST_STACK="organization/$PROJECT/east"
+WEST_STACK="organization/$PROJECT/west"
 
 if [[ $PROVIDER == k3d ]]; then
   NETWORK=${QUICKSTART_NETWORK:-linkerd-multicluster-quickstart}
@@ -238,21 +239,18 @@ cluster_config() {
   config_set "$stack" "clusters.$c.gateway.addresses[0]" "$ip"
 }
 
-deploy_east() {
-  say "stack east: installs east, owns the trust anchor, exports test/foobar, grants west access"
+configure_east() {
+  say "stack east: installs east, owns the trust anchor and signs west's issuer, exports test/foobar, grants west access"
   stack_init east
   cluster_config east east
+  config_set east "trust.members[0]" "$WEST_STACK"
   config_set east "clusters.east.exports[0].namespace" test
   config_set east "clusters.east.exports[0].service" foobar
   config_set east "links[0].source" west
   config_set east "links[0].target" east
-  run pulumi --cwd "$PROJECT_DIR" up --stack east --yes
-  say "mesh the demo service (its pod started before Linkerd)"
-  run kubectl --context "$(context east)" --namespace test rollout restart deployment/foobar
-  run kubectl --context "$(context east)" --namespace test rollout status deployment/foobar --timeout=300s
 }
 
-deploy_west() {
+configure_west() {
   say "stack west: installs west with east's trust anchor, links west -> east"
   stack_init west
   config_set west trust.fromStack "$EAST_STACK"
@@ -260,6 +258,21 @@ deploy_west() {
   config_set west "links[0].source" west
   config_set west "links[0].target" east
   config_set west "links[0].targetStack" "$EAST_STACK"
+}
+
+# Keys stay in the stack that made them: west publishes its issuer's certificate request, east
+# signs it, west installs with the signed certificate.
+deploy() {
+  configure_east
+  configure_west
+  say "west: publishes its issuer's certificate request (installs nothing yet)"
+  run pulumi --cwd "$PROJECT_DIR" up --stack west --yes
+  say "east: installs east, signs west's request"
+  run pulumi --cwd "$PROJECT_DIR" up --stack east --yes
+  say "mesh the demo service (its pod started before Linkerd)"
+  run kubectl --context "$(context east)" --namespace test rollout restart deployment/foobar
+  run kubectl --context "$(context east)" --namespace test rollout status deployment/foobar --timeout=300s
+  say "west again: installs west with the issuer east signed, links west -> east"
   run pulumi --cwd "$PROJECT_DIR" up --stack west --yes
   say "linkerd-viz in west: \`linkerd multicluster gateways\` reads the gateway probes' metrics from it"
   run_pipe linkerd --context "$(context west)" viz install '|' kubectl --context "$(context west)" apply -f -
@@ -282,8 +295,7 @@ up() {
   say "demo: test/foobar in east, namespace test and a client in west"
   run kubectl --context "$(context east)" apply -f "$HERE/demo-east.yaml"
   run kubectl --context "$(context west)" apply -f "$HERE/demo-west.yaml"
-  deploy_east
-  deploy_west
+  deploy
   verify
   say "done. To use the stacks and clusters yourself:"
   printf '   export KUBECONFIG=%q PULUMI_BACKEND_URL=%q PULUMI_CONFIG_PASSPHRASE=%s\n' \

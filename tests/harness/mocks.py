@@ -42,6 +42,17 @@ class StackOutputs:
     secret_names: list[str]
 
 
+def as_read(obj: dict) -> dict:
+    """An object as the API server returns it: a Secret's `stringData` is write-only, merged into
+    `data` base64-encoded (k8s.io/api core/v1 types.go, Secret.StringData)."""
+    if obj.get("kind") != "Secret" or "stringData" not in obj:
+        return obj
+    out = {k: v for k, v in obj.items() if k != "stringData"}
+    out["data"] = {**(obj.get("data") or {}),
+                   **{k: base64.b64encode(v.encode()).decode() for k, v in obj["stringData"].items()}}
+    return out
+
+
 class MeshMocks(Mocks):
     def __init__(self, preview: bool = False, stacks: Optional[dict[str, StackOutputs]] = None,
                  world: Optional[World] = None, stack: str = "dev", engine_run=None):
@@ -130,7 +141,7 @@ class MeshMocks(Mocks):
             if self.engine_run is not None:
                 self.engine_run.errors.append(f"{args.typ} {args.name} (cluster {cluster!r}): {message}")
             raise Exception(message)
-        return args.resource_id, found
+        return args.resource_id, as_read(found)
 
     def _stack_reference(self, name: str, inputs: dict):
         stack = inputs.get("name", name)
