@@ -163,6 +163,8 @@ class Task:
     after: frozenset[str]
     slot: bool = True
     """Takes a `--parallel` slot while it runs (resource steps do; components do not)."""
+    chart: str = ""
+    """For an object a Chart renders: the Chart's id."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -322,7 +324,7 @@ def tasks_from_run(run, table: Mapping[str, Latency] = LATENCIES) -> list[Task]:
             inner = _within_chart(objects)
             for s in objects:
                 cls = latency_class(s.typ, s.inputs)
-                tasks.append(Task(s.urn, cls, latency(cls, table), frozenset(preds[urn] | inner[s.urn])))
+                tasks.append(Task(s.urn, cls, latency(cls, table), frozenset(preds[urn] | inner[s.urn]), chart=urn))
             # The Chart itself: a slot-free join, done when its objects are.
             tasks.append(Task(urn, CHART, latency(CHART, table), frozenset(s.urn for s in objects) | preds[urn], slot=False))
             continue
