@@ -404,12 +404,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL,
                         help=f"engine step slots (default {DEFAULT_PARALLEL}: 4 × 2 CPUs; 0 for unbounded)")
     args = parser.parse_args(argv)
-    try:
-        counts = [int(x) for x in args.clusters.split(",") if x.strip()]
-    except ValueError:
-        parser.error(f"--clusters: {args.clusters!r} is not a comma-separated list of integers")
-    if not counts or min(counts) < 1:
-        parser.error("--clusters: give at least one cluster count, each at least 1")
+    from bench.scale import cluster_counts
+
+    counts = cluster_counts(parser, args.clusters)
     if args.services < 0 or args.parallel < 0:
         parser.error("--services and --parallel must not be negative")
 

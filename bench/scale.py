@@ -372,6 +372,17 @@ def report(results: list[tuple[int, dict, dict]], services: int, baseline: str =
     return lines
 
 
+def cluster_counts(parser: argparse.ArgumentParser, text: str) -> list[int]:
+    """`--clusters 2,5,10,20` as integers; a usage error (exit 2) otherwise."""
+    try:
+        counts = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        parser.error(f"--clusters: {text!r} is not a comma-separated list of integers")
+    if not counts or min(counts) < 1:
+        parser.error("--clusters: give at least one cluster count, each at least 1")
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clusters", default="2,5,10,20", help="comma-separated cluster counts (default 2,5,10,20)")
@@ -388,12 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         return _worker_main(args)
 
-    try:
-        counts = [int(x) for x in args.clusters.split(",") if x.strip()]
-    except ValueError:
-        parser.error(f"--clusters: {args.clusters!r} is not a comma-separated list of integers")
-    if not counts or min(counts) < 1:
-        parser.error("--clusters: give at least one cluster count, each at least 1")
+    counts = cluster_counts(parser, args.clusters)
     if args.services < 0:
         parser.error("--services must not be negative")
 
