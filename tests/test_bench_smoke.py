@@ -1,4 +1,4 @@
-"""bench/scale.py runs end to end (CI smoke test at N=2; no timing is asserted: CI machines vary)."""
+"""bench/scale.py runs end to end (CI smoke test at N=2, typed baseline by default; no timing is asserted: CI machines vary)."""
 from __future__ import annotations
 
 import re
@@ -66,3 +66,31 @@ def test_typed_floor_script_runs():
     out = subprocess.run([sys.executable, str(script), "--count", "3"], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "3 plain custom resources:" in out.stdout and "3 typed Kubernetes Secrets:" in out.stdout
+
+
+def test_the_typed_baseline_has_a_typed_class_for_every_type_the_program_registers():
+    """The typed baseline registers the program's own resources; a type it cannot build would make
+    the comparison meaningless, so the benchmark refuses it (here: caught before any timing)."""
+    from bench import typed_program
+    from harness.program import run_program
+
+    run = run_program(scale.mesh_config(2, 1), stack="bench", world=scale.mesh_world(2, 1))
+    entries = scale.workload(run.monitor.registrations)
+    factories = typed_program._typed_factories()
+    missing = {e["typ"] for e in entries if not e["read"]} - factories.keys()
+    assert missing == set()
+    assert {e["typ"] for e in entries if e["read"]} == {"kubernetes:core/v1:Service"}
+    # Components are the program's own cost, not the SDK's: not part of the workload.
+    assert not any(e["typ"].startswith("linkerd-multicluster:") for e in entries)
+    assert len(entries) < len(run.monitor.registrations)
+
+
+def test_a_baseline_registering_other_resources_fails_the_script(monkeypatch, capsys):
+    def worker(*args: str):
+        if "program" in args:
+            return {"resources": 3, "types": {"a": 2, "b": 1}, "seconds": 1.0}
+        return {"resources": 3, "types": {"a": 3}, "seconds": 1.0}
+
+    monkeypatch.setattr(scale, "run_worker", worker)
+    assert scale.main(["--clusters", "2", "--services", "1"]) == 1
+    assert "other resources than the program" in capsys.readouterr().err
