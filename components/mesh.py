@@ -17,6 +17,7 @@ from .diagram import mermaid
 from .exports import ExportedServices, ExportedServicesArgs
 from .install import ClusterInstall, ClusterInstallArgs
 from .link import Link, LinkArgs
+from .link_health import LinkHealth  # issue 13: link health (waits, check, linkStatus)
 from .link_target import LinkTarget, credentials_output, gateway_enabled_in, require_stack_output, when_granted
 from .providers import api_server_address, cluster_provider, kubectl_flags
 from .trust import (
@@ -81,17 +82,20 @@ class Mesh(pulumi.ComponentResource):
         self._created_by = f"linkerd/cli {c.edge_tag(linkerd.version)}"
         self._providers = providers
         self.links = {}
+        self._health = LinkHealth(config, self._stack, self)  # issue 13
         for link in config.links:
             if link.source not in config.clusters:
                 continue  # another stack installs the source; this one only granted access
             if link.target in self.installs:
                 self._link(link, self.installs[link.target].link_target(link.source))
+                self._health.expect(link, True)  # issue 13
             else:
                 assert link.target_stack is not None  # guaranteed by config validation
-                when_granted(
+                self._health.expect(link, when_granted(  # issue 13: expect(...)
                     self._stack(link.target_stack), link.target_stack, link.target, link.source,
                     self.anchor.bundle_pem, lambda target, link=link: self._link(link, target),
-                )
+                ))
+        self._health.verify()  # issue 13
 
         for cname, cluster in config.clusters.items():
             if cluster.exports:
@@ -176,10 +180,12 @@ class Mesh(pulumi.ComponentResource):
                 multicluster_chart=source.multicluster,
                 created_by=self._created_by,
                 source_kubectl_flags=kubectl_flags(self._config.clusters[link.source]),
+                wait_annotations=self._health.annotations(link),  # issue 13
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.links[(link.source, link.target)] = created
+        self._health.created(link, created)  # issue 13
         return created
 
     # -- what the stack exports --------------------------------------------------------------
@@ -196,6 +202,7 @@ class Mesh(pulumi.ComponentResource):
             ],
             "exports": {n: [f"{e.namespace}/{e.service}" for e in cl.exports] for n, cl in cfg.clusters.items()},
             "topologyDiagram": mermaid(cfg),
+            **self._health.outputs(),  # issue 13: linkStatus
         }
         targets = {n: i for n, i in self.installs.items() if i.access}
         if targets:
