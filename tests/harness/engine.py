@@ -51,7 +51,9 @@ pulumi-kubernetes
 pulumi-tls: every input of its resources forces a replacement (terraform-provider-tls schemas
 mark them all RequiresReplace), so a changed input is a replace.
 
-pulumi-command: `local.Command` runs `create` on create and the `delete` saved in state on delete.
+pulumi-command: `local.Command` runs `create` on create and the `delete` saved in state on delete;
+a changed `triggers` replaces it (pulumi/pulumi-command at 010bd8e0, `provider/pkg/provider/common/
+inputs.go`: `Triggers … provider:"replaceOnChanges"`), so its `create` runs again.
 """
 from __future__ import annotations
 
@@ -192,6 +194,8 @@ def provider_diff(typ: str, old: dict, new: dict, provider_inputs: dict) -> tupl
     paths = changed_paths(old, new)
     if typ.startswith("tls:"):
         return paths, bool(paths), False
+    if typ == COMMAND:
+        return paths, any(_under(p, ["triggers"]) for p in paths), False
     if typ == K8S_PROVIDER:
         # DiffConfig: with clusterIdentifier set and unchanged, config changes are updates.
         return paths, "clusterIdentifier" in paths, False

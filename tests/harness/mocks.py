@@ -41,6 +41,8 @@ def provider_name(ref: str) -> str:
 class StackOutputs:
     outputs: dict[str, Any]
     secret_names: list[str]
+    world: Optional[World] = None
+    """The clusters as that stack's run left them (its exports labelled), if known."""
 
 
 class MeshMocks(Mocks):
