@@ -12,7 +12,8 @@ the path selects must print as the value (`Parsed.Matches`). `pulumi.com/timeout
 the wait (`TimeoutDuration`; default 10 minutes); past it the create or update fails with
 "timed out waiting for the condition" (`await/internal/awaiter.go`), the Link stays in the state
 with its initialization error, and the next `pulumi up` updates it again to resume the wait
-(pulumi/pulumi `pkg/resource/deploy/step_generator.go`, `hasInitErrors`).
+(pulumi/pulumi `pkg/resource/deploy/step_generator.go`, `hasInitErrors`). The same timeout also
+bounds the Link's deletion (`await.go` Deletion reads the same annotation).
 
 **What the condition reads.** The service-mirror controller of the Link writes `status` (linkerd2
 edge-26.8.3 `multicluster/service-mirror/cluster_watcher.go` `updateServiceStatus`,

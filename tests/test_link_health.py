@@ -21,6 +21,7 @@ LINK = "kubernetes:multicluster.linkerd.io/v1alpha3:Link"
 COMMAND = "command:local:Command"
 MESH = config_file(ROOT / "examples" / "Pulumi.mesh.yaml")
 EAST_STACK = "organization/linkerd-multicluster/east"
+KUBECONFIG = ROOT / "tests" / "fixtures" / "kubeconfig.yaml"
 
 
 def two_clusters(east_exports: list[dict], west_exports: list[dict] | None = None, **extra) -> dict:
@@ -78,6 +79,12 @@ class TestHealthyLink:
         assert "west-to-east-link" in run.plan().get("update", [])
         assert len(waits(run, "west-to-east-link")) == 2
         assert {r["service"] for r in run.outputs["linkStatus"]["west"]["east"]} == {"test/foobar", "test/frontend"}
+
+    def test_a_federated_export_is_awaited_in_the_federated_list(self):
+        engine, run = up(two_clusters([{**FOOBAR, "mode": "federated"}]))
+        live = engine.world.get("west", "Link", "linkerd-multicluster/east")
+        assert "mirrorServices" not in live["status"]
+        assert [r["mirroredAs"] for r in run.outputs["linkStatus"]["west"]["east"]] == ["test/foobar-federated"]
 
     def test_wait_for_mirrors_false_and_the_timeout_are_config(self):
         _, run = up(two_clusters([FOOBAR], linkHealth={"waitForMirrors": False}))
@@ -189,6 +196,13 @@ class TestLinkerdCheck:
         depends = {by_urn[u].name for u in west.dependencies if u in by_urn}
         assert "west-to-east-link" in depends and "east-to-west-link" not in depends
         assert "linkerd --context west multicluster check" in run.commands  # pulumi-command ran it
+
+    def test_the_kubeconfig_of_the_cluster_config_reaches_the_cli(self):
+        config = two_clusters([FOOBAR], verify="linkerd-check")
+        config["clusters"]["west"]["kubeconfig"] = str(KUBECONFIG)
+        _, run = up(config)
+        check = run.monitor.one(COMMAND, "west-linkerd-multicluster-check")
+        assert check.inputs["create"] == f"linkerd --context west --kubeconfig {KUBECONFIG} multicluster check"
 
     def test_runs_again_when_a_link_changes_and_not_otherwise(self):
         config = two_clusters([FOOBAR], verify="linkerd-check")
