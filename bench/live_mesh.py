@@ -111,7 +111,7 @@ LATENCIES: dict[str, Latency] = {
     "kubernetes:policy.linkerd.io/v1alpha1:MeshTLSAuthentication": Latency(1.0, "custom resource: no await without pulumi.com/waitFor"),
     "kubernetes:policy.linkerd.io/v1alpha1:NetworkAuthentication": Latency(1.0, "custom resource: no await without pulumi.com/waitFor"),
     "kubernetes:policy.linkerd.io/v1beta3:Server": Latency(1.0, "custom resource: no await without pulumi.com/waitFor"),
-    "kubernetes:multicluster.linkerd.io/v1alpha3:Link": Latency(1.0, "custom resource, no pulumi.com/waitFor: created, not awaited until mirrored"),
+    "kubernetes:multicluster.linkerd.io/v1alpha3:Link": Latency(15.0, "pulumi.com/waitFor on its exports: the controller (already running) reads the credentials, watches the target and writes Mirrored conditions"),
     CHART: Latency(0.0, "a component: done when its objects are (they are steps of their own)"),
 }
 

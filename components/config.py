@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_camel
 from . import cert_checks
 
 PROJECT = "linkerd-multicluster"
-TOP_LEVEL_KEYS = ("linkerd", "trust", "clusters", "links", "topology", "protect")
+TOP_LEVEL_KEYS = ("linkerd", "trust", "clusters", "links", "topology", "protect", "linkHealth", "verify")
 
 # Every pattern is used with `fullmatch`: `re.match(r"...$")` also accepts a trailing newline,
 # which would then reach object names and kubectl commands. Explicit `[0-9]`, not `\d`, which
@@ -438,6 +438,20 @@ class HubTopology(_Strict):
     """Every other cluster of this stack links to the hub and the hub links to each of them."""
 
 
+class LinkHealthConfig(_Strict):
+    """`linkHealth`: how a Link waits for its target's exported services to be mirrored.
+
+    The wait is pulumi-kubernetes' own (`pulumi.com/waitFor` on the Link, see link_health.py);
+    the timeout bounds it, because a service that never mirrors would otherwise hold `pulumi up`
+    for the provider's default 10 minutes. At least 30 s: the controller mirrors only after it has
+    read the credentials and the target's Services; at most an hour, past which a wait hides a
+    broken link instead of waiting for a slow one.
+    """
+
+    wait_for_mirrors: bool = True
+    timeout_seconds: int = Field(default=300, ge=30, le=3600)
+
+
 class MeshConfig(_Strict):
     """The whole stack configuration."""
 
@@ -450,6 +464,9 @@ class MeshConfig(_Strict):
     """After validation: the topology's links followed by the explicit ones."""
     protect: bool = True
     """Protect the trust anchor's key and the control planes from deletion; `false` to lift it."""
+    link_health: LinkHealthConfig = Field(default_factory=LinkHealthConfig)
+    verify: Literal["none", "linkerd-check"] = "none"
+    """`linkerd-check`: run `linkerd multicluster check` on every source cluster as the last step."""
 
     @model_validator(mode="before")
     @classmethod

@@ -14,7 +14,7 @@ target's cluster name: the controller's RBAC may read only `cluster-credentials-
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import shlex
@@ -98,6 +98,9 @@ class LinkArgs:
     """`linkerd/cli <tag>`: `linkerd multicluster check` warns when it differs from the CLI's."""
     source_kubectl_flags: list[str]
     """`--context`/`--kubeconfig` flags that reach the source cluster, for the mirror cleanup."""
+    wait_annotations: pulumi.Input[dict[str, str]] = field(default_factory=dict)
+    """`pulumi.com/waitFor` and `pulumi.com/timeoutSeconds` for the Link (link_health.py): the
+    provider then awaits the target's exports being mirrored. Empty: no wait."""
 
 
 def mirror_cleanup_command(target: str, kubectl_flags: list[str]) -> str:
@@ -111,10 +114,28 @@ def mirror_cleanup_command(target: str, kubectl_flags: list[str]) -> str:
     )
 
 
+class LinkObject(k8s.apiextensions.CustomResource):
+    """The `Link` custom resource, with its `status` as an output.
+
+    `CustomResource` resolves only the properties it sends (apiVersion, kind, metadata, spec); the
+    provider's outputs hold the whole live object. Declaring `status` as an output-only property
+    (None is not sent: the inputs stay exactly as before) is what pulumi-kubernetes' generated
+    classes do for theirs, e.g. `apps.v1.Deployment`."""
+
+    status: pulumi.Output[Any]
+
+    def _internal_init(self, resource_name: str, api_version: str, kind: str,
+                       opts: Optional[pulumi.ResourceOptions] = None, metadata: Any = None,
+                       spec: Any = None, __props__: Any = None) -> None:
+        props = k8s.apiextensions.CustomResourceArgs.__new__(k8s.apiextensions.CustomResourceArgs)
+        props.__dict__.update(api_version=api_version, kind=kind, metadata=metadata, spec=spec, status=None)
+        pulumi.CustomResource.__init__(self, f"kubernetes:{api_version}:{kind}", resource_name, props, opts)
+
+
 class Link(pulumi.ComponentResource):
     """Credentials Secrets and the Link resource in the source cluster."""
 
-    link: k8s.apiextensions.CustomResource
+    link: LinkObject
     credentials_secrets: list[k8s.core.v1.Secret]
 
     def __init__(self, name: str, args: LinkArgs, opts: Optional[pulumi.ResourceOptions] = None):
@@ -169,14 +190,18 @@ class Link(pulumi.ComponentResource):
         ).apply(lambda v: link_spec(target.name, v["domain"], v["ns"], v["gateway"]))
         # The controller reloads credentials only when the Link's spec changes, so the Secrets must
         # exist first (service-mirror link_handlers.go); the CRD comes with the multicluster chart.
-        self.link = k8s.apiextensions.CustomResource(
+        self.created_by = args.created_by
+        self.wait_annotations = pulumi.Output.from_input(args.wait_annotations)
+        self.link = LinkObject(
             f"{name}-link",
             api_version=c.LINK_API_VERSION,
             kind=c.LINK_KIND,
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=target.name,
                 namespace=args.source_multicluster_namespace,
-                annotations={c.CREATED_BY_ANNOTATION: args.created_by},
+                annotations=self.wait_annotations.apply(
+                    lambda wait: {c.CREATED_BY_ANNOTATION: args.created_by, **(wait or {})}
+                ),
             ),
             spec=spec,
             opts=pulumi.ResourceOptions.merge(

@@ -30,6 +30,7 @@ from .diagram import mermaid
 from .exports import ExportedServices, ExportedServicesArgs
 from .install import ClusterInstall, ClusterInstallArgs
 from .link import Link, LinkArgs
+from .link_health import LinkHealth
 from .link_target import LinkTarget, credentials_output, gateway_enabled_in, when_granted
 from .providers import api_server_address, cluster_provider, kubectl_flags
 from .trust import (
@@ -85,6 +86,7 @@ class Mesh(pulumi.ComponentResource):
         self._established: dict[tuple[str, str], pulumi.Output[bool]] = {}
         self._requests: dict[str, IdentityIssuer] = {}
         self._signed: Optional[pulumi.Output[dict]] = None
+        self._health = LinkHealth(config, self._stack, self)  # waits, `verify`, linkStatus
 
         trust = config.trust
         if trust.from_stack is None:
@@ -293,6 +295,9 @@ class Mesh(pulumi.ComponentResource):
             else:
                 pulumi.log.warn(f"link {link.source} -> {link.target} waits: cluster {link.target!r} of this "
                                 "stack is not installed yet (it waits for its issuer)")
+                self._established[key] = pulumi.Output.from_input(False)
+            self._health.expect(link, self._established[key])
+        self._health.verify()
 
         for cname in self.installs:
             cluster = cfg.clusters[cname]
@@ -342,10 +347,12 @@ class Mesh(pulumi.ComponentResource):
                 multicluster_chart=source.multicluster,
                 created_by=self._created_by,
                 source_kubectl_flags=kubectl_flags(self._config.clusters[link.source]),
+                wait_annotations=self._health.annotations(link),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.links[(link.source, link.target)] = created
+        self._health.created(link, created)
         return created
 
     # -- what the stack exports --------------------------------------------------------------
@@ -369,6 +376,8 @@ class Mesh(pulumi.ComponentResource):
             ]),
             "exports": {n: [f"{e.namespace}/{e.service}" for e in cl.exports] for n, cl in cfg.clusters.items()},
             "topologyDiagram": mermaid(cfg),
+            # The links (and their decisions) are registered with the clusters: after the build.
+            "linkStatus": self._after_build(lambda: self._health.outputs()["linkStatus"]),
         }
         sources = sorted({l.source for l in cfg.links if l.target in cfg.clusters})
         if sources:

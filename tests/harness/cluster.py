@@ -84,6 +84,9 @@ class World:
     """Per cluster, the `status.loadBalancer.ingress` its cloud would assign."""
     application_services: dict[str, set[str]] = dataclasses.field(default_factory=dict)
     """Per cluster, "namespace/name" of application Services that exist before any run."""
+    never_mirrored: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    """(target cluster, "namespace/name") of exported Services a Link's service-mirror controller
+    never mirrors: no status entry, so a Link waiting for them times out (link_status.py)."""
 
     def __post_init__(self) -> None:
         for cluster, names in self.application_services.items():

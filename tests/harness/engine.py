@@ -40,10 +40,20 @@ pulumi-kubernetes
   req.Protect`), named `<chart>:<namespace>/<name>` (`provider/pkg/provider/yaml/v2/yaml.go`).
   With unknown values (a first preview) it renders nothing, and nothing of it is planned.
 
+- Await (`provider/pkg/await/await.go` Creation/Update, `metadata/overrides.go` ReadyCondition):
+  after a create or update, an object with `pulumi.com/waitFor` is awaited; the Link's status is
+  what its service-mirror controller writes (link_status.py). Unmet past the timeout, the step
+  fails with the provider's partial error, and the object is kept in the state with its
+  initialization error (`provider.go` partialError); the next run plans at least an update of it
+  (pulumi/pulumi `step_generator.go`: "If resource was unchanged, but there were initialization
+  errors, generate an empty update step").
+
 pulumi-tls: every input of its resources forces a replacement (terraform-provider-tls schemas
 mark them all RequiresReplace), so a changed input is a replace.
 
-pulumi-command: `local.Command` runs `create` on create and the `delete` saved in state on delete.
+pulumi-command: `local.Command` runs `create` on create and the `delete` saved in state on delete;
+a changed `triggers` replaces it (pulumi/pulumi-command at 010bd8e0, `provider/pkg/provider/common/
+inputs.go`: `Triggers … provider:"replaceOnChanges"`), so its `create` runs again.
 """
 from __future__ import annotations
 
@@ -91,6 +101,8 @@ class ResourceState:
     replacement_trigger: Any = None
     chart_object: bool = False
     """Rendered by a helm.v4.Chart (a child of the chart, registered by the provider)."""
+    init_errors: tuple[str, ...] = ()
+    """The provider's initialization errors (an await that failed); the next run updates it."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,6 +194,8 @@ def provider_diff(typ: str, old: dict, new: dict, provider_inputs: dict) -> tupl
     paths = changed_paths(old, new)
     if typ.startswith("tls:"):
         return paths, bool(paths), False
+    if typ == COMMAND:
+        return paths, any(_under(p, ["triggers"]) for p in paths), False
     if typ == K8S_PROVIDER:
         # DiffConfig: with clusterIdentifier set and unchanged, config changes are updates.
         return paths, "clusterIdentifier" in paths, False
@@ -237,6 +251,7 @@ class EngineRun:
         trigger = (json_format.MessageToDict(request.replacement_trigger)
                    if request.HasField("replacement_trigger") else None)
         provider = request.provider.rpartition("::")[0]
+        self.registering = (urn, request, inputs, provider, trigger)
         step = self.plan(urn, request.type, request.name, request.custom, inputs, provider, request.protect, trigger)
         self.mocks.step = step
         self.mocks.old = self.old.get(urn)
@@ -274,7 +289,7 @@ class EngineRun:
                     self.refuse(f"unable to replace resource \"{urn}\"\nas it is currently marked for protection. "
                                 "To unprotect the resource, remove the `protect` flag from the resource in your "
                                 "Pulumi program and run `pulumi up`")
-            elif paths:
+            elif paths or old.init_errors:
                 step = Step("update", urn, typ, name, diffs=tuple(paths))
             else:
                 step = Step("same", urn, typ, name)
@@ -321,12 +336,15 @@ class EngineRun:
             if step.op == "same":
                 return self.world.get(*object_key(cluster, obj)) or obj
             if step.op == "update":
-                return self.world.replace(cluster, obj)
-            if step.op == "replace" and step.delete_before_replace and old_obj is not None:
-                self.world.delete(cluster, old_obj)
-            if _flag(provider_inputs, "upsertExistingObjects"):
-                return self.world.apply(cluster, obj)
-            return self.world.create(cluster, obj)
+                live = self.world.replace(cluster, obj)
+            else:
+                if step.op == "replace" and step.delete_before_replace and old_obj is not None:
+                    self.world.delete(cluster, old_obj)
+                if _flag(provider_inputs, "upsertExistingObjects"):
+                    live = self.world.apply(cluster, obj)
+                else:
+                    live = self.world.create(cluster, obj)
+            return self.await_ready(step, cluster, typ, live)
         except ApiError as e:
             message = str(e)
             if "already exists" in message:
@@ -335,6 +353,39 @@ class EngineRun:
                             "existing objects on create.")
             self.errors.append(f"{typ} {object_key(cluster, obj)[2]} in cluster {cluster!r}: {message}")
             raise EngineError(self.errors[-1:]) from None
+
+    def await_ready(self, step: Step, cluster: str, typ: str, live: dict) -> dict:
+        """The provider's await after a create/update of an object with `pulumi.com/waitFor`."""
+        from . import link_status
+
+        if kind_of(typ) == "Link":
+            live["status"] = link_status.mirror_status(self.world, cluster, live)
+        try:
+            line = link_status.unmet(live)
+        except link_status.WaitForError as e:
+            line, failure = None, str(e)
+        else:
+            if line is None:
+                return live
+            failure = "timed out waiting for the condition"
+        meta = live.get("metadata") or {}
+        if step.op == "create":
+            message = (f'resource "{step.urn}" was successfully created, but the Kubernetes API server reported '
+                       f"that it failed to fully initialize or become live: {failure}")
+        else:
+            message = (f'the Kubernetes API server reported that "{meta.get("namespace")}/{meta.get("name")}" '
+                       f"failed to fully initialize or become live: {failure}")
+        messages = [message] + ([f"{step.name} (last status, after {link_status.timeout_seconds(live)}s): {line}"]
+                                if line else [])
+        # partialError: the object is checkpointed with its live state and the error.
+        urn, request, inputs, provider, trigger = self.registering
+        self.new[urn] = ResourceState(
+            urn=urn, typ=typ, name=request.name, custom=True, parent=request.parent, provider=provider,
+            id=f"{meta.get('namespace')}/{meta.get('name')}", inputs=inputs, outputs=dict(live),
+            protect=request.protect, dependencies=list(request.dependencies), replacement_trigger=trigger,
+            init_errors=tuple(messages))
+        self.errors.extend(messages)
+        raise EngineError(messages)
 
     # -- after the program --------------------------------------------------------------------
     def finish(self) -> None:

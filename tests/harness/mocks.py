@@ -29,6 +29,7 @@ from .recording import UNKNOWN, unwrap
 
 _STATE: dict[tuple[str, str, str], dict[str, Any]] = {}
 
+LINK = "kubernetes:multicluster.linkerd.io/v1alpha3:Link"
 FAKE_API_CA = "-----BEGIN CERTIFICATE-----\nTUlJQ2Zha2UtY2x1c3Rlci1jYQ==\n-----END CERTIFICATE-----\n"
 
 
@@ -40,6 +41,8 @@ def provider_name(ref: str) -> str:
 class StackOutputs:
     outputs: dict[str, Any]
     secret_names: list[str]
+    world: Optional[World] = None
+    """The clusters as that stack's run left them (its exports labelled), if known."""
 
 
 def as_read(obj: dict) -> dict:
@@ -100,7 +103,9 @@ class MeshMocks(Mocks):
         cluster = provider_name(args.provider)
         if step is not None and args.typ.startswith("kubernetes:") and args.typ != "kubernetes:helm.sh/v4:Chart":
             old_inputs = self.old.inputs if self.old is not None else None
-            self.engine_run.apply_kubernetes(step, cluster, args.typ, inputs, old_inputs, self.provider_inputs)
+            live = self.engine_run.apply_kubernetes(step, cluster, args.typ, inputs, old_inputs, self.provider_inputs)
+            if args.typ == LINK and live.get("status") is not None:
+                outputs["status"] = live["status"]  # what the controller wrote while the provider awaited
         if args.typ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
             if step is not None and step.op == "update" and "data" in self.old.outputs:
                 outputs["data"] = self.old.outputs["data"]  # the token controller filled it once

@@ -6,6 +6,7 @@ which of them are secret or unknown.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import logging
@@ -60,7 +61,7 @@ class Run:
 
     def as_stack_reference(self) -> StackOutputs:
         """This run's outputs as another stack's StackReference would see them."""
-        return StackOutputs(outputs=self.outputs, secret_names=sorted(self.secret))
+        return StackOutputs(outputs=self.outputs, secret_names=sorted(self.secret), world=self.mocks.world)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,7 +149,12 @@ def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = F
     as given (malformed input)."""
     from .engine import Engine, StackRecord
 
-    engine = Engine(world=world if world is not None else default_world())
+    if world is None:
+        # The clusters as the other stack's run left them (a copy: runs are shared between tests),
+        # so that what it exported is labelled for this stack's Links to mirror.
+        known = [s.world for s in (stacks or {}).values() if s.world is not None]
+        world = copy.deepcopy(known[0]) if known else default_world()
+    engine = Engine(world=world)
     for name, found in (stacks or {}).items():
         engine.stacks[name] = StackRecord(state={}, outputs=found.outputs, secret_names=list(found.secret_names))
     engine.init(stack)
