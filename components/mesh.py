@@ -60,6 +60,12 @@ from .trust_exchange import (
 from .values import ControllerEntry
 
 
+def checked(material: IssuerMaterial, bundle_pem: pulumi.Input[str], cluster: str) -> IssuerMaterial:
+    """The issuer as the control plane gets it, its certificate checked against the bundle."""
+    cert = checked_issuer(material.cert_pem, bundle_pem, f"cluster {cluster!r} issuer")
+    return IssuerMaterial(cert_pem=cert, private_key_pem=material.private_key_pem)
+
+
 class Mesh(pulumi.ComponentResource):
     """Everything one stack installs: its clusters, their links and their exported services."""
 
@@ -97,7 +103,7 @@ class Mesh(pulumi.ComponentResource):
                 anchor = gate_on_members(anchor, self._member_reports(), trust.rotation or "no rotation step")
             self.anchor, self.bundle_pem = anchor, anchor.bundle_pem
             issuers = {n: self._own_issuer(n) for n in config.clusters}
-            self._build(issuers)
+            self._build(issuers, anchor.bundle_pem)
             if trust.members:
                 self._signed = self._sign_members()
             self._ready: pulumi.Output[bool] = pulumi.Output.from_input(True)
@@ -141,8 +147,7 @@ class Mesh(pulumi.ComponentResource):
                                    trust_domain=cfg.linkerd.trust_domain, generation=generation),
                 opts=self._child,
             ).material
-        cert = checked_issuer(material.cert_pem, self.anchor.bundle_pem, f"cluster {cname!r} issuer")
-        return IssuerMaterial(cert_pem=cert, private_key_pem=material.private_key_pem)
+        return checked(material, self.anchor.bundle_pem, cname)
 
     def _generation(self, cname: str) -> int:
         cluster, trust = self._config.clusters[cname], self._config.trust
@@ -220,12 +225,9 @@ class Mesh(pulumi.ComponentResource):
         of a signature: it keeps the issuer the cluster runs."""
         cluster, anchor_stack = self._config.clusters[cname], self._config.trust.from_stack
         assert anchor_stack is not None
-        where = f"cluster {cname!r} issuer"
         if cluster.issuer is not None:
-            material = supplied_issuer(cname, cluster.issuer)
             self._installed_generation[cname] = None
-            return IssuerMaterial(cert_pem=checked_issuer(material.cert_pem, bundle, where),
-                                  private_key_pem=material.private_key_pem)
+            return checked(supplied_issuer(cname, cluster.issuer), bundle, cname)
         if installed is not None and not isinstance(installed.get("generation"), (int, float)):
             installed = None  # it was a supplied issuer: nothing generated to keep
         choice, wait = choose_issuer(cname, self._generation(cname), signed, installed, anchor_stack)
@@ -234,9 +236,7 @@ class Mesh(pulumi.ComponentResource):
                             f"request: run `pulumi up` on {anchor_stack} (with this stack in its trust.members), "
                             "then run this stack again")
             self._installed_generation[cname] = None
-            running = running_issuer(cname, self._providers[cname], self)
-            return IssuerMaterial(cert_pem=checked_issuer(running.cert_pem, bundle, where),
-                                  private_key_pem=running.private_key_pem)
+            return checked(running_issuer(cname, self._providers[cname], self), bundle, cname)
         if choice is None:
             pulumi.log.warn(wait or "")
             return None
@@ -246,13 +246,12 @@ class Mesh(pulumi.ComponentResource):
                else self._member_issuer(cname, choice.generation))
         self._installed_generation[cname] = choice.generation
         cert = matching_key(choice.cert_pem, key.private_key.public_key_pem, cname, anchor_stack)
-        return IssuerMaterial(cert_pem=checked_issuer(cert, bundle, where), private_key_pem=key.private_key_pem)
+        return checked(IssuerMaterial(cert_pem=cert, private_key_pem=key.private_key_pem), bundle, cname)
 
     # -- clusters, links, exports ----------------------------------------------------------------
-    def _build(self, issuers: dict[str, IssuerMaterial], bundle: Optional[pulumi.Output[str]] = None) -> None:
+    def _build(self, issuers: dict[str, IssuerMaterial], bundle_pem: pulumi.Output[str]) -> None:
         """Install the clusters that have an issuer, then their links and exports."""
         cfg = self._config
-        bundle_pem = bundle if bundle is not None else self.bundle_pem
         self.issuers = issuers
         # Cross-stack links are decided first: a controllers[] entry exists only with its Link.
         decided: dict[tuple[str, str], pulumi.Output[Optional[LinkTarget]]] = {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 import yaml
@@ -130,7 +131,7 @@ class TestWestStack:
         assert run.monitor.by_type("tls:index/selfSignedCert:SelfSignedCert") == [
             r for r in run.monitor.by_type("tls:index/selfSignedCert:SelfSignedCert") if "webhooks" in r.name
         ]
-        assert "trustAnchorKeyPem" not in run.outputs
+        assert "PRIVATE KEY" not in json.dumps(run.outputs)
 
 
 class TestCrossStackErrors:

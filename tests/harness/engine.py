@@ -21,7 +21,11 @@ State and plans (pulumi/pulumi `pkg/resource/deploy/step_generator.go`)
 - A read (`Resource.get`) of an object that does not exist fails: "resource '<id>' does not
   exist" (`step.go` ReadStep.Apply); a preview skips reads whose id is unknown.
 - A StackReference to a stack that does not exist fails: `unknown stack "<name>"` (`pkg/backend/
-  backend.go` GetStackOutputs); a stack that exists but never ran has no outputs.
+  backend.go` GetStackOutputs); a stack that exists but never ran has no outputs. A stack's outputs
+  change only when an update succeeds: the Stack resource keeps its old outputs until the program
+  registers new ones at its end (`step.go` SameStep.Apply keeps `old.Outputs`), so a failed update,
+  a preview, and a StackReference of a stack to itself during its own update all see the outputs
+  of the last successful update (GetStackOutputs does not exclude the running stack).
 
 pulumi-kubernetes
 - Diff (`provider/pkg/provider/provider.go` Diff, `diff.go` forceNewProperties): a changed
