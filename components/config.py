@@ -15,10 +15,12 @@ from urllib.parse import urlparse
 
 import pulumi
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from . import cert_checks
+from .constants import EMISSARY_CHARTS, LINKERD_CHARTS
+from .chart_source import URL_SCHEMES, is_local, missing_archives
 
 PROJECT = "linkerd-multicluster"
 TOP_LEVEL_KEYS = ("linkerd", "trust", "clusters", "links", "topology", "protect", "linkHealth", "verify")
@@ -127,6 +129,20 @@ def _https_url(value: str, what: str, schemes: tuple[str, ...] = ("https",)) -> 
     return value
 
 
+def _chart_repository(value: str, charts: tuple[str, ...], info: ValidationInfo, what: str) -> str:
+    """A chart repository URL, or a local directory holding every chart of `charts` at the version
+    validated before it (`version` is declared first). The directory is checked here, on the
+    machine that runs the program: a missing archive would otherwise fail inside the provider,
+    after other resources were created."""
+    if not is_local(value):
+        return _https_url(value, what, schemes=URL_SCHEMES)
+    version = info.data.get("version")
+    problem = missing_archives(value, list(charts), version) if version else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 def _no_control_characters(value: str, what: str) -> str:
     if not value or _CONTROL.search(value):
         raise ValueError(f"{what} {value!r} must be a non-empty name without control characters or newlines")
@@ -150,7 +166,8 @@ class LinkerdConfig(_Strict):
     version: str = "2026.8.3"
     """Chart version of linkerd-crds, linkerd-control-plane and linkerd-multicluster (edge `YYYY.M.N`)."""
     repository: str = "https://helm.linkerd.io/edge"
-    """Helm repository the three charts come from."""
+    """Where the three charts come from: a Helm repository (`https://`), an OCI registry (`oci://`),
+    or a local directory of packaged charts `<chart>-<version>.tgz` (air-gapped clusters)."""
     cluster_domain: str = "cluster.local"
     trust_domain: str = "cluster.local"
     """Identity trust domain; must be the same on every cluster of the mesh."""
@@ -172,8 +189,8 @@ class LinkerdConfig(_Strict):
 
     @field_validator("repository")
     @classmethod
-    def _secure_repository(cls, v: str) -> str:
-        return _https_url(v, "the chart repository", schemes=("https", "oci"))
+    def _secure_repository(cls, v: str, info: ValidationInfo) -> str:
+        return _chart_repository(v, LINKERD_CHARTS, info, "the chart repository")
 
     @field_validator("cluster_domain", "trust_domain")
     @classmethod
@@ -283,6 +300,14 @@ class EmissaryInstall(_Strict):
     version: str
     """Emissary chart version (equals the Emissary version), e.g. 4.1.0."""
     namespace: str = "emissary"
+    repository: str = "oci://ghcr.io/emissary-ingress"
+    """Where `emissary-crds-chart` and `emissary-ingress` come from: an OCI registry, a Helm
+    repository (`https://`), or a local directory of packaged charts (air-gapped clusters)."""
+
+    @field_validator("repository")
+    @classmethod
+    def _repository(cls, v: str, info: ValidationInfo) -> str:
+        return _chart_repository(v, EMISSARY_CHARTS, info, "the Emissary chart repository")
 
     @field_validator("namespace")
     @classmethod

@@ -13,6 +13,13 @@ MULTICLUSTER_NAMESPACE = "linkerd-multicluster"
 CRDS_CHART = "linkerd-crds"
 CONTROL_PLANE_CHART = "linkerd-control-plane"
 MULTICLUSTER_CHART = "linkerd-multicluster"
+LINKERD_CHARTS = (CRDS_CHART, CONTROL_PLANE_CHART, MULTICLUSTER_CHART)
+
+# Emissary's chart names (emissary-ingress/emissary charts/*/Chart.yaml), published in the OCI
+# registry ghcr.io/emissary-ingress.
+EMISSARY_CRDS_CHART = "emissary-crds-chart"
+EMISSARY_CHART = "emissary-ingress"
+EMISSARY_CHARTS = (EMISSARY_CRDS_CHART, EMISSARY_CHART)
 
 # Labels the CLI puts on the linkerd namespace (charts/linkerd-control-plane/templates/namespace.yaml).
 LINKERD_NAMESPACE_LABELS = {

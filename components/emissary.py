@@ -24,10 +24,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import constants as c
+from .chart_source import chart_source
 from .config import EmissaryConfig, GatewayConfig, LinkerdConfig
 
-EMISSARY_CHART = "oci://ghcr.io/emissary-ingress/emissary-ingress"
-EMISSARY_CRDS_CHART = "oci://ghcr.io/emissary-ingress/emissary-crds-chart"
 INSTALL_NAME = "emissary-ingress"
 """Release name and `fullnameOverride` of an installed Emissary: its Deployment, Service and
 ServiceAccount name, and (through the release name) its `app.kubernetes.io/name` and `instance`
@@ -170,19 +169,23 @@ class EmissaryGateway(pulumi.ComponentResource):
         namespace = k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=ns), opts=self._on_cluster
         )
+        crds_source = chart_source(install.repository, c.EMISSARY_CRDS_CHART, install.version)
         crds = k8s.helm.v4.Chart(
             f"{name}-crds",
-            chart=EMISSARY_CRDS_CHART,
-            version=install.version,
+            chart=crds_source.chart,
+            version=crds_source.version,
+            repository_opts=crds_source.repository_opts,
             namespace=namespace.metadata.name,
             values={"enableLegacyVersions": False},
             opts=self._on_cluster,
         )
+        source = chart_source(install.repository, c.EMISSARY_CHART, install.version)
         chart = k8s.helm.v4.Chart(
             f"{name}-chart",
             name=INSTALL_NAME,  # the release name decides the pod labels (see INSTALL_NAME)
-            chart=EMISSARY_CHART,
-            version=install.version,
+            chart=source.chart,
+            version=source.version,
+            repository_opts=source.repository_opts,
             namespace=namespace.metadata.name,
             values=install_values(args.gateway, args.linkerd, ns, sa),
             opts=pulumi.ResourceOptions.merge(self._on_cluster, pulumi.ResourceOptions(depends_on=[crds, args.control_plane])),

@@ -21,6 +21,7 @@ import pulumi_kubernetes as k8s
 from . import constants as c
 from .access import RemoteAccess, RemoteAccessArgs, remote_access_role
 from .emissary import EmissaryGateway, EmissaryGatewayArgs
+from .chart_source import chart_source
 from .config import ExtraValues, GatewayConfig, LinkerdConfig
 from .gateway import read_gateway_service
 from .link_target import LinkTarget, public_outputs
@@ -170,11 +171,12 @@ class ClusterInstall(pulumi.ComponentResource):
     def _chart(self, name: str, chart: str, namespace: pulumi.Input[str], values: dict[str, Any],
                opts: pulumi.ResourceOptions) -> k8s.helm.v4.Chart:
         linkerd = self._args.linkerd
+        source = chart_source(linkerd.repository, chart, linkerd.version)
         return k8s.helm.v4.Chart(
             name,
-            chart=chart,
-            version=linkerd.version,
-            repository_opts=k8s.helm.v4.RepositoryOptsArgs(repo=linkerd.repository),
+            chart=source.chart,
+            version=source.version,
+            repository_opts=source.repository_opts,
             namespace=namespace,
             values=values,
             opts=opts,

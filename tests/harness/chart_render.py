@@ -66,10 +66,11 @@ def render(chart: str, version: str, namespace: str, values: dict, release_name:
     """Kubernetes objects (plain dicts: apiVersion, kind, metadata{name, namespace (for namespaced
     kinds), labels, annotations?}, and data/spec/type...) the chart renders, in Helm's install order.
 
-    `chart` is what the program passes to `helm.v4.Chart(chart=...)` (a repository chart name, or an
-    `oci://` reference); `version` the chart version; `namespace` the release namespace.
+    `chart` is what the program passes to `helm.v4.Chart(chart=...)` (a repository chart name, an
+    `oci://` reference or a local archive's path); `version` the chart version; `namespace` the
+    release namespace.
     """
-    basename = chart.rstrip("/").rsplit("/", 1)[-1]
+    basename = chart_basename(chart, str(version))
     renderer = _RENDERERS.get(basename)
     if renderer is None:
         raise NotImplementedError(f"chart_render: no model of chart {chart!r}")
@@ -77,6 +78,13 @@ def render(chart: str, version: str, namespace: str, values: dict, release_name:
                    given=copy.deepcopy(values or {}))
     objects = renderer(ctx)
     return sorted((copy.deepcopy(o) for o in objects), key=_install_order)
+
+
+def chart_basename(chart: str, version: str) -> str:
+    """The chart's name in any of the forms the program passes: `linkerd-crds`,
+    `oci://ghcr.io/emissary-ingress/emissary-ingress`, `/charts/linkerd-crds-2026.8.3.tgz`."""
+    basename = chart.rstrip("/").rsplit("/", 1)[-1]
+    return basename.removesuffix(f"-{version}.tgz")
 
 
 def resource_type(obj: dict) -> str:

@@ -23,7 +23,7 @@ from typing import Any, Optional
 
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
-from . import chart_emulation, minting
+from . import chart_emulation, chart_render, minting
 from .cluster import ApiError, World
 from .recording import UNKNOWN, unwrap
 
@@ -123,11 +123,12 @@ class MeshMocks(Mocks):
 
     def _plain_cluster_effects(self, args: MockResourceArgs, cluster: str, inputs: dict) -> None:
         """Without the engine model: charts put their gateway Service in place, patches merge."""
-        if args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart") == "linkerd-multicluster":
+        chart = chart_render.chart_basename(inputs.get("chart", ""), str(inputs.get("version", "")))
+        if args.typ == "kubernetes:helm.sh/v4:Chart" and chart == "linkerd-multicluster":
             service = chart_emulation.gateway_service(inputs.get("values") or {})
             if service is not None:
                 self.world.apply(cluster, service)
-        elif args.typ == "kubernetes:helm.sh/v4:Chart" and inputs.get("chart", "").endswith("/emissary-ingress"):
+        elif args.typ == "kubernetes:helm.sh/v4:Chart" and chart == "emissary-ingress":
             self.world.apply(cluster, chart_emulation.emissary_service(
                 inputs.get("values") or {}, inputs["namespace"], inputs.get("name") or args.name))
         elif args.typ == "kubernetes:core/v1:ServicePatch":
