@@ -127,6 +127,16 @@ def test_cli_runs_from_the_repo_root_on_a_shipped_stack_file():
     assert proc.stdout.startswith("flowchart LR\n")
 
 
+@pytest.mark.parametrize("stack", ["Pulumi.east.yaml", "Pulumi.west.yaml", "examples/Pulumi.mesh.yaml",
+                                   *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").rglob("Pulumi.*.yaml"))])
+def test_every_shipped_stack_file_draws_as_the_readme_runs_it(stack):
+    """`verify: none` and other plain strings stay strings, as the CLI passes them to the program."""
+    proc = subprocess.run([sys.executable, "tools/diagram.py", "--markdown", stack], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("```mermaid\nflowchart LR\n")
+
+
 def test_cli_prints_the_diagram_and_a_markdown_fence(tmp_path, capsys):
     path = stack_file(tmp_path, TWO_CLUSTERS)
     assert cli.main([str(path)]) == 0

@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:  # run as `.venv/bin/python tools/diagram.py` from
 
 import yaml  # noqa: E402
 
-from components.config import PROJECT, TOP_LEVEL_KEYS, ConfigError, parse  # noqa: E402
+from components.config import PROJECT, TOP_LEVEL_KEYS, ConfigError, cli_value, parse  # noqa: E402
 from components.diagram import mermaid  # noqa: E402
 
 
@@ -56,14 +56,14 @@ def read_stack_config(path: Path) -> dict[str, Any]:
         if name not in TOP_LEVEL_KEYS:
             problems.append(f"  {key}: unknown key; known keys are {', '.join(TOP_LEVEL_KEYS)}")
             continue
-        if isinstance(value, str) and name != "topology":
-            # `pulumi config set <key> '<json>'` stores objects as JSON text; the program's
-            # `Config.get_object` decodes it, so do the same. (`topology` may be a plain string.)
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError as e:
-                problems.append(f"  {key}: not valid YAML/JSON ({e})")
-                continue
+        # The value as the Pulumi CLI hands it to the program (a plain string raw, anything else
+        # as JSON text), read back by the program's own `cli_value`: the tool sees what the
+        # program sees, e.g. `verify: none` stays a string and a JSON-text map becomes a map.
+        try:
+            value = cli_value(value if isinstance(value, str) else json.dumps(value), key)
+        except ConfigError as e:
+            problems.append("  " + str(e).splitlines()[-1].strip())
+            continue
         raw[name] = value
     if problems:
         raise StackFileError("invalid stack configuration:\n" + "\n".join(problems))
