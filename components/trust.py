@@ -244,11 +244,13 @@ def anchor_name(generation: int) -> str:
 def mesh_trust(trust: "TrustConfig", protect: bool, opts: pulumi.ResourceOptions) -> MeshTrust:
     """Anchors and bundle for a stack that owns its trust (no fromStack).
 
+    The anchor of generation+1 always exists, unused, beside the current one (see below).
     Rotation, in the order Linkerd needs (each a stack-config change and one `pulumi up`):
-    1. `rotation: add-anchor`: generation+1 is created and bundled beside the current anchor;
+    1. `rotation: add-anchor`: generation+1 is bundled beside the current anchor;
        issuers stay signed by the current one. Every proxy learns to trust the new anchor.
     2. `rotation: reissue-issuers`: issuers are re-signed by generation+1 (bundle unchanged).
-    3. `anchorGeneration: +1`, no rotation: the old anchor leaves the bundle and is deleted.
+    3. `anchorGeneration: +1`, no rotation: the old anchor leaves the bundle and is deleted, and
+       the anchor of the generation after is minted, unused.
 
     `protect` guards an anchor's key while it is in use. The engine reads protect from the
     previous state (pulumi/pulumi pkg/resource/deploy/step.go, DeleteStep), so the superseded
@@ -270,17 +272,21 @@ def mesh_trust(trust: "TrustConfig", protect: bool, opts: pulumi.ResourceOptions
         )
         return MeshTrust(material=material, generated=[])
 
-    generations = [trust.anchor_generation]
-    if trust.rotation is not None:
-        generations.append(trust.anchor_generation + 1)
-    superseded = trust.anchor_generation if trust.rotation == "reissue-issuers" else None
-    anchors = [
-        TrustAnchor(anchor_name(g), TrustAnchorArgs(validity_hours=trust.anchor_validity_hours,
-                                                    protect=protect and g != superseded), opts=opts)
-        for g in generations
-    ]
-    signer = anchors[-1] if trust.rotation == "reissue-issuers" else anchors[0]
-    bundle = pulumi.Output.all(*[a.certificate.cert_pem for a in anchors]).apply(
+    current, following = trust.anchor_generation, trust.anchor_generation + 1
+    # The next generation is minted one `pulumi up` ahead of the rotation that bundles it: a
+    # certificate created in the same run is unknown in that run's preview, and a helm.v4.Chart
+    # whose values are unknown renders nothing in a preview, which the engine shows as a delete of
+    # every object of the control-plane chart (pulumi-kubernetes helm/v4/chart.go; observed on the
+    # real tier, e2e/tests/test_engine_rules.py). Minted ahead, the bundle of `add-anchor` is known.
+    superseded = current if trust.rotation == "reissue-issuers" else None
+    anchors = {
+        g: TrustAnchor(anchor_name(g), TrustAnchorArgs(validity_hours=trust.anchor_validity_hours,
+                                                       protect=protect and g != superseded), opts=opts)
+        for g in (current, following)
+    }
+    bundled = [anchors[current]] + ([anchors[following]] if trust.rotation is not None else [])
+    signer = anchors[following] if trust.rotation == "reissue-issuers" else anchors[current]
+    bundle = pulumi.Output.all(*[a.certificate.cert_pem for a in bundled]).apply(
         lambda pems: normalize_bundle(existing + list(pems))
     )
     material = AnchorMaterial(
@@ -288,4 +294,4 @@ def mesh_trust(trust: "TrustConfig", protect: bool, opts: pulumi.ResourceOptions
         private_key_pem=signer.material.private_key_pem,
         bundle_pem=checked_bundle(bundle, "trust bundle"),
     )
-    return MeshTrust(material=material, generated=anchors)
+    return MeshTrust(material=material, generated=list(anchors.values()))

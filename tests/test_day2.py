@@ -137,14 +137,21 @@ class TestTrustRotation:
         assert cfg.get("protect", True)
         roots = lambda: live(engine, "east", "ConfigMap", "linkerd/linkerd-identity-trust-roots")["data"]["ca-bundle.crt"]
         g0 = roots()
+        state = engine.state("mesh")
+        assert {r.name for r in state.values() if r.name.startswith("trust-anchor-g1")} == \
+            {"trust-anchor-g1", "trust-anchor-g1-key", "trust-anchor-g1-cert"}, "the next anchor is minted ahead"
+        assert roots().count("BEGIN CERTIFICATE") == 1, "and not bundled before the rotation"
 
         # the bundle changes: trust roots, linkerd-config, the pods that mount them, the issuer Secrets' ca.crt
         bundle_changed = control_plane(*ROLLED, "linkerd-identity-trust-roots") | {"east-identity-issuer", "west-identity-issuer"}
 
         cfg["trust"]["rotation"] = "add-anchor"
+        # What a reviewer sees in the pull request: the same updates, no chart object deleted (with
+        # the new anchor created in the same run its PEM would be unknown, and an unrendered chart
+        # previews as the deletion of all its objects).
+        assert changes(engine.preview("mesh", cfg)) == {"update": bundle_changed}
         step1 = engine.up("mesh", cfg)
-        assert changes(step1) == {"create": {"trust-anchor-g1", "trust-anchor-g1-key", "trust-anchor-g1-cert"},
-                                  "update": bundle_changed}  # issuers still signed by the old anchor
+        assert changes(step1) == {"update": bundle_changed}  # issuers still signed by the old anchor
         assert g0.strip() in roots() and roots().count("BEGIN CERTIFICATE") == 2
 
         cfg["trust"]["rotation"] = "reissue-issuers"
@@ -158,8 +165,10 @@ class TestTrustRotation:
 
         del cfg["trust"]["rotation"]
         cfg["trust"]["anchorGeneration"] = 1
+        assert "delete" not in {s.op for s in engine.preview("mesh", cfg).steps if ":" in s.name}
         step3 = engine.up("mesh", cfg)
         assert changes(step3) == {"delete": {"trust-anchor", "trust-anchor-key", "trust-anchor-cert"},
+                                  "create": {"trust-anchor-g2", "trust-anchor-g2-key", "trust-anchor-g2-cert"},
                                   "update": bundle_changed}
         assert roots().count("BEGIN CERTIFICATE") == 1 and g0.strip() not in roots()
         assert changes(engine.preview("mesh", cfg)) == {}

@@ -186,16 +186,19 @@ class TestAnchorRotation:
         sizes = [len(split_pem_bundle(next(iter(bundles(r))))) for r in runs]
         assert sizes == [1, 2, 2, 1]
 
-        # 1. add the new anchor: new anchor resources; bundle (control planes) changes; issuers untouched
+        # 0. the next anchor exists before any rotation, minted ahead and not bundled
+        assert {"trust-anchor-g1-key", "trust-anchor-g1-cert"} <= {r.name for r in s0.monitor.registrations}
+        # 1. add the new anchor: no new resource (it exists); bundle (control planes) changes; issuers untouched
         added, removed, changed = changes(s0, s1)
-        assert {n for _, n in added} >= {"trust-anchor-g1-key", "trust-anchor-g1-cert"} and not removed
+        assert not added and not removed
         assert CONTROL_PLANES <= changed and not (ISSUER_CERTS & changed)
         # 2. re-issue under the new anchor: issuers replaced; bundle (control planes) unchanged
         added, removed, changed = changes(s1, s2)
         assert ISSUER_CERTS <= changed and not (CONTROL_PLANES & changed) and not added and not removed
         # 3. drop the old anchor: it is deleted; issuers unchanged (already under the new anchor)
         added, removed, changed = changes(s2, s3)
-        assert {n for _, n in removed} >= {"trust-anchor-key", "trust-anchor-cert"} and not added
+        assert {n for _, n in removed} >= {"trust-anchor-key", "trust-anchor-cert"}
+        assert {n for _, n in added} == {"trust-anchor-g2", "trust-anchor-g2-key", "trust-anchor-g2-cert"}
         assert CONTROL_PLANES <= changed and not (ISSUER_CERTS & changed)
         # the new anchor is the one from step 1 all along (same resource, same certificate)
         new_anchor = split_pem_bundle(next(iter(bundles(s1))))[1]

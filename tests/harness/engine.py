@@ -107,6 +107,10 @@ class ResourceState:
     """Rendered by a helm.v4.Chart (a child of the chart, registered by the provider)."""
     init_errors: tuple[str, ...] = ()
     """The provider's initialization errors (an await that failed); the next run updates it."""
+    retain_on_delete: bool = False
+    """A chart object annotated `helm.sh/resource-policy: keep`: pulumi-kubernetes registers it
+    with RetainOnDelete (provider/pkg/provider/helm/v4/chart.go, preregister), so deleting it
+    removes it from the state and leaves it in the cluster."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -310,6 +314,10 @@ class EngineRun:
         from . import chart_render
 
         if contains_unknown(inputs.get("values")) or contains_unknown(inputs.get("namespace")):
+            # pulumi-kubernetes helm/v4/chart.go Construct: with an unknown input it logs "Input
+            # properties have unknown values. Preview is incomplete." and registers no children,
+            # so the engine plans every object the chart rendered before as a delete (checked on
+            # the real tier: e2e/tests/test_engine_rules.py). Only a preview can see unknowns.
             self.incomplete.add(chart_urn)
             return
         objects = chart_render.render(inputs["chart"], str(inputs.get("version", "")), inputs.get("namespace") or "default",
@@ -324,9 +332,11 @@ class EngineRun:
             old = self.old.get(urn)
             if not self.preview:
                 self.apply_kubernetes(step, cluster, typ, obj, old.inputs if old else None, provider_inputs)
+            kept = (obj.get("metadata", {}).get("annotations") or {}).get("helm.sh/resource-policy") == "keep"
             self.new[urn] = ResourceState(
                 urn=urn, typ=typ, name=name, custom=True, parent=chart_urn, provider=provider, id=name,
-                inputs=obj, outputs=obj, protect=protect, dependencies=[], chart_object=True)
+                inputs=obj, outputs=obj, protect=protect, dependencies=[], chart_object=True,
+                retain_on_delete=kept)
 
     # -- effects on the clusters ----------------------------------------------------------------
     def apply_kubernetes(self, step: Step, cluster: str, typ: str, obj: dict, old_obj: Optional[dict],
@@ -394,9 +404,6 @@ class EngineRun:
     # -- after the program --------------------------------------------------------------------
     def finish(self) -> None:
         """Plan and run the deletes of what the program no longer registers."""
-        for urn, old in self.old.items():
-            if urn not in self.new and old.parent in self.incomplete:
-                self.new[urn] = old  # an unrendered chart keeps its objects in a preview
         gone = [u for u in self.old if u not in self.new and self.old[u].typ != STACK_REFERENCE]
         for urn in delete_order(self.old, gone):
             old = self.old[urn]
@@ -414,6 +421,8 @@ class EngineRun:
 
     def delete_effects(self, old: ResourceState) -> None:
         cluster = old.provider.rpartition("::")[2]
+        if old.retain_on_delete:
+            return  # the engine drops it from the state; the object stays in the cluster
         if is_kubernetes_object(old.typ) and old.typ != K8S_PROVIDER and cluster:
             if old.typ.endswith("Patch"):
                 self.world.remove_fields(cluster, old.inputs)

@@ -1,0 +1,67 @@
+"""Rules of the engine model (tests/harness/engine.py) that the real tier observed with the real
+Pulumi CLI, pulumi-kubernetes and a real apiserver (e2e/tests/test_engine_rules.py, the test of the
+same name there), each shown here on the model itself and on the program."""
+from __future__ import annotations
+
+import copy
+
+from harness.engine import Engine, EngineRun
+from harness.program import ROOT, config_file
+from harness.recording import UNKNOWN
+
+MESH = config_file(ROOT / "examples" / "Pulumi.mesh.yaml")
+CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+CHART_URN = "urn:pulumi:mesh::linkerd-multicluster::kubernetes:helm.sh/v4:Chart::crds"
+PROVIDER = "urn:pulumi:mesh::linkerd-multicluster::pulumi:providers:kubernetes::east"
+
+
+def crds_inputs(values: dict) -> dict:
+    return {"chart": "linkerd-crds", "version": "2026.8.3", "namespace": "linkerd", "values": values}
+
+
+
+
+def deployed(config: dict) -> tuple[Engine, dict]:
+    cfg = copy.deepcopy(config)
+    engine = Engine()
+    engine.init("mesh")
+    engine.up("mesh", cfg)
+    return engine, cfg
+
+
+class TestUnknownChartValues:
+    def test_unknown_chart_values_plan_deletes_in_a_preview(self):
+        engine = Engine()
+        first = EngineRun(engine, "organization/linkerd-multicluster/mesh", {}, preview=False)
+        first.render_chart(CHART_URN, "crds", crds_inputs({"installGatewayAPI": True}), PROVIDER, protect=False)
+        first.finish()
+        assert first.new and {s.op for s in first.steps} == {"create"}
+        preview = EngineRun(engine, "organization/linkerd-multicluster/mesh", dict(first.new), preview=True)
+        preview.render_chart(CHART_URN, "crds", crds_inputs({"installGatewayAPI": True, "x": UNKNOWN}), PROVIDER, protect=False)
+        preview.finish()
+        assert {s.name for s in preview.steps if s.op == "delete"} == {s.name for s in first.steps}
+
+    def test_no_documented_trust_step_previews_a_chart_object_away(self):
+        """The program keeps chart values known in every preview of the trust lifecycle."""
+        engine, cfg = deployed(MESH)
+        steps = [("rotation", "add-anchor"), ("rotation", "reissue-issuers"), ("anchorGeneration", 1),
+                 ("issuerGeneration", 1)]
+        for key, value in steps:
+            if key == "anchorGeneration":
+                cfg["trust"].pop("rotation")
+            cfg["trust"][key] = value
+            deletes = [s.name for s in engine.preview("mesh", cfg).steps if s.op == "delete" and ":" in s.name]
+            assert deletes == [], (key, value, deletes[:3])
+            engine.up("mesh", cfg)
+
+
+class TestKeptObjects:
+    def test_kept_chart_objects_are_retained_on_delete(self):
+        """helm.sh/resource-policy: keep: the Gateway API CRDs stay in the cluster after destroy,
+        Linkerd's own CRDs go."""
+        cfg = copy.deepcopy(MESH)
+        cfg["protect"] = False
+        engine, cfg = deployed(cfg)
+        engine.destroy("mesh")
+        assert engine.world.get("east", "CustomResourceDefinition", "/httproutes.gateway.networking.k8s.io") is not None
+        assert engine.world.get("east", "CustomResourceDefinition", "/servers.policy.linkerd.io") is None
