@@ -24,6 +24,7 @@ from .emissary import EmissaryGateway, EmissaryGatewayArgs
 from .chart_source import chart_source
 from .config import ExtraValues, GatewayConfig, LinkerdConfig
 from .gateway import read_gateway_service
+from .gateway_api import GatewayApiCrds
 from .link_target import LinkTarget, public_outputs
 from .trust import IssuerMaterial
 from .values import ControllerEntry, control_plane_values, crds_values, merged_extra, multicluster_values
@@ -91,6 +92,10 @@ class ClusterInstall(pulumi.ComponentResource):
 
         crds = self._chart(f"{name}-linkerd-crds", c.CRDS_CHART, linkerd_ns,
                            crds_values(args.linkerd, extra("crds")), on_cluster)
+        prerequisites: list[pulumi.Resource] = [crds]
+        if args.linkerd.install_gateway_api:
+            prerequisites.append(GatewayApiCrds(f"{name}-gateway-api", args.linkerd, args.provider,
+                                                opts=pulumi.ResourceOptions(parent=self)))
 
         issuer_secret = k8s.core.v1.Secret(
             f"{name}-identity-issuer",
@@ -113,7 +118,7 @@ class ClusterInstall(pulumi.ComponentResource):
             c.CONTROL_PLANE_CHART,
             linkerd_ns,
             control_plane_values(args.linkerd, args.trust_bundle_pem, webhooks.ca_bundle, extra("controlPlane")),
-            after(crds, issuer_secret, *webhooks.secrets),
+            after(*prerequisites, issuer_secret, *webhooks.secrets),
         )
 
         self.multicluster_namespace = k8s.core.v1.Namespace(

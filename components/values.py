@@ -74,8 +74,10 @@ def merged_extra(linkerd: LinkerdConfig, cluster_extra: ExtraValues, section: st
 
 
 def crds_values(linkerd: LinkerdConfig, extra: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-    """linkerd-crds: the Gateway API CRDs are a prerequisite that `linkerd check` enforces."""
-    return _merge({"installGatewayAPI": linkerd.install_gateway_api}, extra or {})
+    """linkerd-crds: Linkerd's own CRDs. The Gateway API CRDs, a prerequisite that `linkerd check`
+    enforces, are applied by patch instead (components/gateway_api.py), because the chart marks
+    them `keep` and a kept object breaks the next create."""
+    return _merge({"installGatewayAPI": False}, extra or {})
 
 
 def control_plane_values(

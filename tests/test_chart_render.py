@@ -312,14 +312,20 @@ def served(crds: dict, api_version: str, kind: str) -> bool:
                for (k, _), crd in crds.items() if k == "CustomResourceDefinition")
 
 
-def test_gateway_api_crds_follow_install_gateway_api():
-    with_api = render("linkerd-crds", program_values.crds_values(LinkerdConfig(install_gateway_api=True)))
-    without = render("linkerd-crds", program_values.crds_values(LinkerdConfig(install_gateway_api=False)))
+def test_the_gateway_api_crds_come_by_patch_and_the_chart_renders_only_linkerds():
+    """linkerd-crds marks its Gateway API CRDs `keep`; the program renders the chart without them and
+    applies the same chart's Gateway API CRDs by patch (components/gateway_api.py)."""
+    for install in (True, False):
+        own = render("linkerd-crds", program_values.crds_values(LinkerdConfig(install_gateway_api=install)))
+        assert own and all(name.endswith("linkerd.io") for _, name in own)
+    from components.gateway_api import gateway_api_crds, template_options
+    from harness.mocks import helm_template
+    patched = {(o["kind"], o["metadata"]["name"]): o for o in
+               gateway_api_crds(helm_template(template_options(LinkerdConfig(), "linkerd")))}
     # linkerd check (gateway-api-crd) needs HTTPRoute and GRPCRoute at v1.
-    assert served(with_api, "gateway.networking.k8s.io/v1", "HTTPRoute")
-    assert served(with_api, "gateway.networking.k8s.io/v1", "GRPCRoute")
-    assert not any(name.endswith(".gateway.networking.k8s.io") for _, name in without)
-    assert all(name.endswith("linkerd.io") for _, name in without)
+    assert served(patched, "gateway.networking.k8s.io/v1", "HTTPRoute")
+    assert served(patched, "gateway.networking.k8s.io/v1", "GRPCRoute")
+    assert all(name.endswith(".gateway.networking.k8s.io") for _, name in patched)
 
 
 def test_crds_serve_every_custom_resource_the_multicluster_chart_renders():

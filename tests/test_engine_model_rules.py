@@ -65,3 +65,41 @@ class TestKeptObjects:
         engine.destroy("mesh")
         assert engine.world.get("east", "CustomResourceDefinition", "/httproutes.gateway.networking.k8s.io") is not None
         assert engine.world.get("east", "CustomResourceDefinition", "/servers.policy.linkerd.io") is None
+
+
+class TestGatewayApiCrds:
+    """The Gateway API CRDs outlive `destroy` and often exist before the first `up`; both must
+    converge (linkerd-crds marks them `keep`; creating an existing object fails since
+    pulumi-kubernetes 4.29)."""
+
+    HTTPROUTES = "/httproutes.gateway.networking.k8s.io"
+
+    def test_destroy_then_up_converges(self):
+        cfg = copy.deepcopy(MESH)
+        cfg["protect"] = False
+        engine, cfg = deployed(cfg)
+        engine.destroy("mesh")
+        assert engine.world.get("east", "CustomResourceDefinition", self.HTTPROUTES) is not None
+        engine.up("mesh", cfg)
+        assert engine.preview("mesh", cfg).plan() == {}
+
+    def test_a_cluster_that_already_has_them_converges(self):
+        engine = Engine()
+        from harness.mocks import helm_template
+        from components.gateway_api import gateway_api_crds
+        for crd in gateway_api_crds(helm_template({"chart": "linkerd-crds", "version": "2026.8.3",
+                                                   "values": {"installGatewayAPI": True}})):
+            for cluster in ("east", "west"):
+                engine.world.create(cluster, copy.deepcopy(crd))  # installed by someone else first
+        engine.init("mesh")
+        engine.up("mesh", copy.deepcopy(MESH))
+        assert engine.world.get("east", "CustomResourceDefinition", self.HTTPROUTES) is not None
+
+    def test_they_are_applied_by_patch_before_the_control_plane(self):
+        engine, _ = deployed(MESH)
+        state = engine.state("mesh")
+        patches = {r.name for r in state.values() if r.typ.endswith("CustomResourceDefinitionPatch")}
+        assert "east-gateway-api:httproutes.gateway.networking.k8s.io" in patches
+        chart_crds = {r.name for r in state.values() if r.typ == "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
+                      and "gateway.networking.k8s.io" in r.name}
+        assert chart_crds == set(), "the chart must not create them (it would keep them)"

@@ -165,4 +165,16 @@ class MeshMocks(Mocks):
 
     def call(self, args: MockCallArgs):
         self.calls.append(args)
+        if args.token == "kubernetes:helm:template":
+            return {"result": helm_template(json.loads(args.args["jsonOpts"]))}
         return {}
+
+
+def helm_template(opts: dict) -> list[dict]:
+    """pulumi-kubernetes' `kubernetes:helm:template` (the helm v3 chart options as JSON): the objects
+    the chart renders, from the chart emulation. `path` names a local archive; `chart` a chart in
+    `fetch_opts.repo` or an `oci://` reference."""
+    chart = opts.get("path") or opts["chart"]
+    version = str(opts.get("version") or chart.rsplit("-", 1)[-1].removesuffix(".tgz"))
+    return chart_render.render(chart, version, opts.get("namespace") or "default", opts.get("values") or {},
+                               opts.get("release_name") or "release")
