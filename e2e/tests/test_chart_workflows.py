@@ -1,0 +1,73 @@
+"""Day-2 chart workflows of the README (upgrades, `ha` on and off) on the real engine with the
+upstream charts, the program's values and a real apiserver, each compared with the plan the fast
+tier's engine model makes for the same change: every difference is a bug in one of them."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from install_program import Install, program
+from real import Plan, Stack, kubectl, kubectl_json, wait_for
+
+CLUSTER = "north"
+HERE = Path(__file__).resolve().parent
+
+
+def model_plan(*steps: dict) -> dict[tuple[str, str], str]:
+    """The model's preview plan after `up`s of all steps but the last (op per (type, name))."""
+    configs = [{"clusters": {CLUSTER: {"context": CLUSTER}}, "links": [],
+                "linkerd": {"repository": os.environ["LINKERD_CHARTS"], **step}} for step in steps]
+    out = subprocess.run([sys.executable, str(HERE / "model_plan.py"), json.dumps(configs)], capture_output=True,
+                         text=True, check=True, timeout=600)
+    plan = json.loads(out.stdout.strip().splitlines()[-1])
+    return {tuple(k.split("::", 1)): v for k, v in plan.items()}
+
+
+def chart_objects(plan: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """The objects the charts render (`<chart resource>:<namespace>/<name>`), with their ops."""
+    return {k: v for k, v in plan.items() if ":" in k[1] and "-linkerd-" in k[1].split(":")[0]}
+
+
+def differences(real: Plan, model: dict[tuple[str, str], str]) -> list[str]:
+    real_ops = chart_objects(real.ops)
+    model_ops = chart_objects(model)
+    return [f"{typ} {name}: engine {real_ops.get((typ, name), 'absent')}, model {model_ops.get((typ, name), 'absent')}"
+            for typ, name in sorted(set(real_ops) | set(model_ops))
+            if real_ops.get((typ, name)) != model_ops.get((typ, name))]
+
+
+@pytest.fixture(scope="module")
+def installed():
+    stack = Stack("north-charts", program(Install(CLUSTER, version="2026.8.2")))
+    stack.up()
+    yield stack
+    stack.destroy()
+    stack.remove()
+
+
+def test_the_install_converges_and_previews_no_change(installed):
+    for deployment in ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector"):
+        kubectl(CLUSTER, "-n", "linkerd", "rollout", "status", f"deployment/{deployment}", "--timeout=60s")
+    wait_for("the gateway's address", lambda: bool(kubectl_json(CLUSTER, "-n", "linkerd-multicluster", "get", "service",
+                                                                "linkerd-gateway")["status"]["loadBalancer"].get("ingress")))
+    assert installed.preview().changed() == {}
+
+
+@pytest.mark.parametrize("before, after", [
+    ({"version": "2026.8.2"}, {"version": "2026.8.3"}),
+    ({"version": "2026.8.3"}, {"version": "2026.8.3", "ha": True}),
+    ({"version": "2026.8.3", "ha": True}, {"version": "2026.8.3"}),
+], ids=["upgrade-8.2-to-8.3", "ha-on", "ha-off"])
+def test_the_models_plan_is_the_engines(installed, before, after):
+    installed.up(program=program(Install(CLUSTER, **before)))
+    real = installed.preview(program=program(Install(CLUSTER, **after)))
+    assert real.changed(), "the change planned nothing"
+    diff = differences(real, model_plan(before, after))
+    installed.up(program=program(Install(CLUSTER, **after)))
+    assert installed.preview(program=program(Install(CLUSTER, **after))).changed() == {}
+    assert diff == [], "\n".join(diff)
