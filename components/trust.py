@@ -148,14 +148,10 @@ class IdentityIssuer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, replacement_trigger=args.generation),
         )
         self.private_key_pem = pulumi.Output.secret(self.private_key.private_key_pem)
-        # CN `identity.<linkerd ns>.<trust domain>` is the name the identity controller reports in
-        # its errors and the CLI uses for the certificates it generates (cli/cmd/options.go).
         self.request = request = tls.CertRequest(
             f"{name}-csr",
             private_key_pem=self.private_key.private_key_pem,
-            subject=tls.CertRequestSubjectArgs(
-                common_name=f"identity.{args.linkerd_namespace}.{args.trust_domain}"
-            ),
+            subject=tls.CertRequestSubjectArgs(common_name=issuer_common_name(args.trust_domain, args.linkerd_namespace)),
             opts=child,
         )
         self.certificate = None
@@ -165,6 +161,12 @@ class IdentityIssuer(pulumi.ComponentResource):
         self.certificate = sign_issuer(f"{name}-cert", request.cert_request_pem, args.anchor, args.validity_hours, child)
         self.material = IssuerMaterial(cert_pem=self.certificate.cert_pem, private_key_pem=self.private_key_pem)
         self.register_outputs({"certPem": self.certificate.cert_pem, "expiresAt": self.certificate.validity_end_time})
+
+
+def issuer_common_name(trust_domain: str, linkerd_namespace: str = "linkerd") -> str:
+    """CN `identity.<linkerd ns>.<trust domain>`: the name the identity controller reports in its
+    errors and the CLI uses for the certificates it generates (cli/cmd/options.go)."""
+    return f"identity.{linkerd_namespace}.{trust_domain}"
 
 
 def sign_issuer(name: str, request_pem: pulumi.Input[str], anchor: AnchorMaterial, validity_hours: int,

@@ -176,7 +176,7 @@ class TestDryRun:
         assert (e.gateway.service_type, e.gateway.addresses) == ("NodePort", [PLACEHOLDER["east"]])
         assert [(x.namespace, x.service) for x in e.exports] == [("test", "foobar")]
         assert [(l.source, l.target, l.target_stack) for l in east.links] == [("west", "east", None)]
-        assert east.trust.members == [WEST_STACK]
+        assert east.trust.member_clusters() == {WEST_STACK: ["west"]}
         assert west.trust.from_stack == EAST_STACK
         assert [(l.source, l.target, l.target_stack) for l in west.links] == [("west", "east", EAST_STACK)]
 

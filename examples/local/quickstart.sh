@@ -290,7 +290,8 @@ configure_east() {
   stack_init east
   config_set east linkerd.version "$LINKERD_VERSION"
   cluster_config east east
-  config_set east "trust.members[0]" "$WEST_STACK"
+  config_set east "trust.members[0].stack" "$WEST_STACK"
+  config_set east "trust.members[0].clusters[0]" west
   config_set east "clusters.east.exports[0].namespace" test
   config_set east "clusters.east.exports[0].service" foobar
   config_set east "links[0].source" west
