@@ -145,6 +145,10 @@ class LinkerdConfig(_Strict):
     cluster_domain: str = "cluster.local"
     trust_domain: str = "cluster.local"
     """Identity trust domain; must be the same on every cluster of the mesh."""
+    webhook_validity_hours: int = Field(default=8760, ge=1464, le=87600)
+    """Lifetime of the admission webhooks' CA and serving certificates (the chart's own: 365 days)."""
+    webhook_generation: int = Field(default=0, ge=0, le=INT32_MAX)
+    """Raise by one to renew every cluster's webhook certificates (pulumi-tls never renews them)."""
     install_gateway_api: bool = True
     """Let linkerd-crds install the Gateway API CRDs, a prerequisite of today's Linkerd."""
     ha: bool = False
@@ -220,6 +224,9 @@ class TrustConfig(_Strict):
     at most 100 years)."""
     issuer_validity_hours: int = Field(default=8760, ge=1464, le=876000)
     """Lifetime of each cluster's issuer (default 1 year)."""
+    proxy_certificate_hours: int = Field(default=24, ge=1, le=8760)
+    """Lifetime of the certificates the identity controller gives proxies (the chart's
+    `identity.issuer.issuanceLifetime`, default 24h): what a stolen proxy certificate is worth."""
     anchor_generation: int = Field(default=0, ge=0, le=INT32_MAX)
     """Which generated anchor is current; raised by one to finish an anchor rotation."""
     rotation: Optional[Literal["add-anchor", "reissue-issuers"]] = None
@@ -247,6 +254,9 @@ class TrustConfig(_Strict):
                     raise ValueError(f"members[{i}].clusters: {cluster!r} is also given to {owner[cluster]}; "
                                      "a cluster is installed by one stack")
                 owner[cluster] = member.stack
+        if self.proxy_certificate_hours >= self.issuer_validity_hours:
+            raise ValueError("proxyCertificateHours: proxy certificates must be shorter-lived than their issuer "
+                             f"(issuerValidityHours {self.issuer_validity_hours})")
         if self.from_stack is not None and (self.anchor is not None or self.existing_anchors_pem):
             raise ValueError("fromStack takes the whole bundle from that stack; set anchor/existingAnchorsPem there")
         if self.rotation is not None and (self.from_stack is not None or self.anchor is not None):

@@ -28,6 +28,7 @@ MANAGED = {
         "identityTrustAnchorsPEM": "the `trust` keys (every cluster must get the same bundle)",
         "identityTrustDomain": "linkerd.trustDomain",
         "clusterDomain": "linkerd.clusterDomain",
+        "identity.issuer.issuanceLifetime": "trust.proxyCertificateHours",
         "identity.issuer": "the `trust` keys (the issuer comes from a Secret, never from values)",
         "identity.externalCA": "the `trust` keys",
         "disableHeartBeat": "nothing: the heartbeat's render-time schedule would diff on every preview",

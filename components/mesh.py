@@ -281,6 +281,7 @@ class Mesh(pulumi.ComponentResource):
                     extra_values=cluster.extra_values,
                     protect=cfg.protect,
                     default_inbound_policy=cfg.default_inbound_policy(cname),
+                    proxy_certificate_hours=cfg.trust.proxy_certificate_hours,
                 ),
                 opts=self._child,
             )
