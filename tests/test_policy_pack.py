@@ -43,8 +43,9 @@ KUBECONFIGS = "kubeconfig-credentials-are-pulumi-secrets"
 ANCHOR_SOURCES = "trust-anchors-from-known-sources"
 ISSUER = "issuer-certificate"
 PROXY_INIT = "proxy-init-unprivileged"
+GATEWAY_MATCH = "gateway-identity-matches-target"
 ALL_POLICIES = {TRUST, PROVIDER, KEYS, LINKS, STRINGS, VERSIONS, GATEWAY, CONFIGMAP_KEYS, SECRET_KEYS, KUBECONFIGS,
-                ANCHOR_SOURCES, ISSUER, PROXY_INIT}
+                ANCHOR_SOURCES, ISSUER, PROXY_INIT, GATEWAY_MATCH}
 
 
 # --- key material -------------------------------------------------------------------------------
@@ -315,7 +316,7 @@ def only(result: Result, policy: str) -> list[str]:
 
 
 # --- the pack itself ----------------------------------------------------------------------------
-def test_pack_announces_its_thirteen_policies(preview: PolicyPackProcess) -> None:
+def test_pack_announces_its_fourteen_policies(preview: PolicyPackProcess) -> None:
     info = preview.info
     assert info is not None and info.name == "linkerd-multicluster" and info.supportsConfig
     kinds = {p.name: (p.policy_type, p.enforcementLevel) for p in info.policies}
@@ -333,6 +334,7 @@ def test_pack_announces_its_thirteen_policies(preview: PolicyPackProcess) -> Non
         ANCHOR_SOURCES: (A.POLICY_TYPE_STACK, A.MANDATORY),
         ISSUER: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
         PROXY_INIT: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        GATEWAY_MATCH: (A.POLICY_TYPE_STACK, A.MANDATORY),
     }
     assert set(kinds) == ALL_POLICIES
 
@@ -979,4 +981,44 @@ def test_an_unprivileged_proxy_init_passes(preview: PolicyPackProcess, pki: Pki)
     config = s["east-linkerd-control-plane:linkerd/linkerd-config"]
     values = yaml.safe_load(config.props["data"]["values"])
     config.props["data"]["values"] = yaml.safe_dump({**values, "proxyInit": {"privileged": False, "runAsRoot": False}})
+    assert preview.run(s.resources).diagnostics == []
+
+
+# --- 14. the Link names the identity the target's gateway has (issue 19) -------------------------
+GATEWAY_ID = "linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local"
+
+
+def with_gateway(s: Stack, cluster: str, account: str) -> None:
+    """The multicluster chart's gateway on `cluster`: its Service (announcing an identity) and the
+    Deployment it selects, running as `account`."""
+    chart = s[f"{cluster}-linkerd-multicluster"]
+    labels = {"app": "linkerd-gateway"}
+    deployment = _deployment("linkerd-gateway", MC_NS, labels)
+    deployment["spec"]["template"]["spec"]["serviceAccountName"] = account
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": _meta("linkerd-gateway", MC_NS, annotations={"mirror.linkerd.io/gateway-identity": GATEWAY_ID}),
+               "spec": {"type": "LoadBalancer", "selector": labels, "ports": [{"name": "mc-gateway", "port": 4143}]}}
+    for type_, obj in (("kubernetes:apps/v1:Deployment", deployment), ("kubernetes:core/v1:Service", service)):
+        s.add(Resource(type_, f"{chart.name}:{MC_NS}/linkerd-gateway", obj, parent=chart, provider=s.providers[cluster]))
+
+
+def test_a_link_naming_another_account_than_the_target_gateways_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    with_gateway(s, "west", "linkerd-gateway")
+    s["east-to-west-link"].props["spec"]["gatewayIdentity"] = GATEWAY_ID.replace("linkerd-gateway.", "payments.", 1)
+    [message] = only(preview.run(s.resources), GATEWAY_MATCH)
+    assert f"runs as {GATEWAY_ID}" in message and "'east-to-west-link'" in message
+
+
+def test_a_gateway_running_as_another_account_than_the_link_names_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    with_gateway(s, "west", "default")
+    [message] = only(preview.run(s.resources), GATEWAY_MATCH)
+    assert "runs as default.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local" in message
+
+
+def test_links_naming_their_targets_gateway_pass(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    for cluster in ("east", "west"):
+        with_gateway(s, cluster, "linkerd-gateway")
     assert preview.run(s.resources).diagnostics == []
