@@ -240,3 +240,18 @@ def test_trust_members_must_tie_each_member_to_its_clusters(members, error):
     with pytest.raises(Exception, match=error):
         engine.up("east", {**ANCHOR_STACK, "trust": {"members": members}})
     assert engine.state("east") == {}
+
+
+# -- finding 6: what the program itself refuses before the policy pack sees it -------------------
+
+@pytest.mark.parametrize("key, what", [("privileged", "privileged"), ("runAsRoot", "root")])
+def test_a_privileged_or_root_proxy_init_is_a_config_error_before_anything_is_registered(key, what):
+    engine = Engine()
+    engine.init("east")
+    config = {**ONE, "linkerd": {"extraValues": {"controlPlane": {"proxyInit": {key: True}}}}}
+    with pytest.raises(Exception, match=rf"linkerd-multicluster:linkerd.extraValues.controlPlane.proxyInit.{key}: "
+                                        rf"true makes the injector add a {what} proxy-init container to every meshed pod"):
+        engine.up("east", config)
+    assert engine.state("east") == {}
+    unprivileged = {**ONE, "linkerd": {"extraValues": {"controlPlane": {"proxyInit": {key: False}}}}}
+    assert engine.up("east", unprivileged).monitor.one(CHART, "east-linkerd-control-plane")
