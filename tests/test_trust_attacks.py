@@ -34,25 +34,28 @@ def deployed_issuer(run: Run, cluster: str) -> tuple[x509.Certificate, x509.Cert
 
 
 def _sign(subject: str, public_key, issuer: x509.Certificate, issuer_key, ca: bool,
-          dns: str | None = None) -> x509.Certificate:
+          dns: str | None = None, lifetime: dt.timedelta = dt.timedelta(hours=1)) -> x509.Certificate:
     now = dt.datetime.now(dt.timezone.utc)
     builder = (x509.CertificateBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
                .issuer_name(issuer.subject).public_key(public_key).serial_number(x509.random_serial_number())
-               .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(hours=1))
+               .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + lifetime)
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
     if dns:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns)]), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def verifies(anchor: x509.Certificate, leaf: x509.Certificate, chain: list[x509.Certificate], dns: str) -> bool:
-    """Whether an RFC 5280 path verifier (path lengths included) accepts `leaf` through `chain`."""
+def verifies(anchor: x509.Certificate, leaf: x509.Certificate, chain: list[x509.Certificate], dns: str,
+             at: dt.datetime | None = None) -> bool:
+    """Whether an RFC 5280 path verifier (path lengths and validity included) accepts `leaf`
+    through `chain`, now or `at`."""
     # Only the path rules matter here (Linkerd's certificates lack some of what the Web PKI asks).
     required = verification.ExtensionPolicy.permit_all().require_present
     ca_policy = required(x509.BasicConstraints, verification.Criticality.AGNOSTIC, None)
     ee_policy = required(x509.SubjectAlternativeName, verification.Criticality.AGNOSTIC, None)
-    verifier = (verification.PolicyBuilder().store(verification.Store([anchor]))
+    builder = verification.PolicyBuilder().time(at) if at is not None else verification.PolicyBuilder()
+    verifier = (builder.store(verification.Store([anchor]))
                 .extension_policies(ca_policy=ca_policy, ee_policy=ee_policy)
                 .build_server_verifier(verification.DNSName(dns)))
     try:
@@ -71,8 +74,12 @@ def test_a_leaked_issuer_key_mints_workload_identities_but_no_ca_that_chains_to_
     identity = "default.test.serviceaccount.identity.linkerd.cluster.local"
     key = ec.generate_private_key(ec.SECP256R1())
     # what the README says a leaked issuer key gives: any workload identity, in every cluster
-    leaf = _sign(identity, key.public_key(), issuer, issuer_key, ca=False, dns=identity)
+    leaf = _sign(identity, key.public_key(), issuer, issuer_key, ca=False, dns=identity,
+                 lifetime=dt.timedelta(days=36500))  # any lifetime it likes ...
     assert verifies(anchor, leaf, [issuer], identity)
+    # ... accepted until the leaked issuer expires (there is no revocation)
+    assert verifies(anchor, leaf, [issuer], identity, at=issuer.not_valid_after_utc - dt.timedelta(hours=1))
+    assert not verifies(anchor, leaf, [issuer], identity, at=issuer.not_valid_after_utc + dt.timedelta(hours=1))
     # but not a CA of its own: the anchor's pathlen:1 leaves room for the issuer only
     sub_ca = _sign("rogue.linkerd.cluster.local", key.public_key(), issuer, issuer_key, ca=True)
     below = _sign(identity, ec.generate_private_key(ec.SECP256R1()).public_key(), sub_ca, key, ca=False, dns=identity)
