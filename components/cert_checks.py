@@ -111,7 +111,8 @@ def describe(cert: x509.Certificate) -> str:
     return f"{cert.subject.rfc4514_string() or '(no subject)'}, expires {cert.not_valid_after_utc:%Y-%m-%d}"
 
 
-def _validity(cert: x509.Certificate, role: str, where: str, now: dt.datetime) -> list[Finding]:
+def validity(cert: x509.Certificate, role: str, where: str, now: dt.datetime) -> list[Finding]:
+    """Expired or not yet valid (errors), or fewer than WARN_DAYS left (a warning)."""
     if now < cert.not_valid_before_utc:
         return [Finding("error", f"{where}: {role} {describe(cert)} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M}Z")]
     if now > cert.not_valid_after_utc:
@@ -152,7 +153,7 @@ def check_anchor(cert: x509.Certificate, where: str, now: dt.datetime) -> list[F
         found.append(Finding("error", f"{where}: trust anchor {describe(cert)} is not signed with SHA-256"))
     if not _is_ca(cert):
         found.append(Finding("error", f"{where}: trust anchor {describe(cert)} is not a CA certificate"))
-    return found + _validity(cert, "trust anchor", where, now)
+    return found + validity(cert, "trust anchor", where, now)
 
 
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -195,7 +196,7 @@ def check_issuer(cert: x509.Certificate, key_pem: Optional[str], anchors: list[x
     if anchors and not chains_to(cert, anchors):
         found.append(Finding("error", f"{where}: issuer {describe(cert)} is not signed by any anchor of the trust bundle "
                                       f"({'; '.join(describe(a) for a in anchors)}); proxies would reject its certificates"))
-    return found + _validity(cert, "issuer", where, now)
+    return found + validity(cert, "issuer", where, now)
 
 
 def raise_or_warn(findings: list[Finding], warn) -> None:

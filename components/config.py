@@ -87,15 +87,6 @@ def _dns_label(value: str, what: str, max_length: int = 40) -> str:
     return value
 
 
-def is_cluster_name(value: str) -> bool:
-    """Whether a name (e.g. one another stack publishes) could be a cluster of this program."""
-    try:
-        _dns_label(value, "cluster name")
-    except ValueError:
-        return False
-    return True
-
-
 def _dns_subdomain(value: str, what: str) -> str:
     """RFC 1123 subdomain, as Kubernetes checks names and domains: lowercase labels of letters,
     digits and '-' (none starting or ending with '-'), at most 63 characters each, joined by dots,
@@ -171,6 +162,10 @@ class LinkerdConfig(_Strict):
     cluster_domain: str = "cluster.local"
     trust_domain: str = "cluster.local"
     """Identity trust domain; must be the same on every cluster of the mesh."""
+    webhook_validity_hours: int = Field(default=8760, ge=1464, le=87600)
+    """Lifetime of the admission webhooks' CA and serving certificates (the chart's own: 365 days)."""
+    webhook_generation: int = Field(default=0, ge=0, le=INT32_MAX)
+    """Raise by one to renew every cluster's webhook certificates (pulumi-tls never renews them)."""
     install_gateway_api: bool = True
     """Let linkerd-crds install the Gateway API CRDs, a prerequisite of today's Linkerd."""
     ha: bool = False
@@ -205,6 +200,33 @@ class CertKeyPair(_Strict):
     key_pem: str
 
 
+MAX_MEMBER_CLUSTERS = 32
+"""Clusters one member stack may install: each is a signed issuer in the anchor's stack."""
+
+
+class TrustMember(_Strict):
+    """`trust.members[i]`: a stack whose `trust.fromStack` is this stack, and the clusters it installs."""
+
+    stack: str
+    """`<org>/<project>/<stack>` of the member."""
+    clusters: list[str] = Field(min_length=1, max_length=MAX_MEMBER_CLUSTERS)
+    """The clusters it may install: the anchor's stack signs one issuer request for each, no other."""
+
+    @field_validator("stack")
+    @classmethod
+    def _stack_ref(cls, v: str) -> str:
+        return _stack_name(v)  # type: ignore[return-value]
+
+    @field_validator("clusters")
+    @classmethod
+    def _cluster_names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            _dns_label(name, "cluster name")
+        if len(set(v)) != len(v):
+            raise ValueError("a cluster is listed twice")
+        return v
+
+
 class TrustConfig(_Strict):
     """`linkerd-multicluster:trust`: where the shared trust anchor comes from, and its lifecycle."""
 
@@ -219,6 +241,9 @@ class TrustConfig(_Strict):
     at most 100 years)."""
     issuer_validity_hours: int = Field(default=8760, ge=1464, le=876000)
     """Lifetime of each cluster's issuer (default 1 year)."""
+    proxy_certificate_hours: int = Field(default=24, ge=1, le=8760)
+    """Lifetime of the certificates the identity controller gives proxies (the chart's
+    `identity.issuer.issuanceLifetime`, default 24h): what a stolen proxy certificate is worth."""
     anchor_generation: int = Field(default=0, ge=0, le=INT32_MAX)
     """Which generated anchor is current; raised by one to finish an anchor rotation."""
     rotation: Optional[Literal["add-anchor", "reissue-issuers"]] = None
@@ -226,17 +251,29 @@ class TrustConfig(_Strict):
     `reissue-issuers` also signs the issuers with it. Finish by raising anchorGeneration."""
     issuer_generation: int = Field(default=0, ge=0, le=INT32_MAX)
     """Raise by one to re-issue every cluster's issuer (clusters.<name>.issuerGeneration: one)."""
-    members: list[str] = Field(default_factory=list, max_length=256)
-    """Stacks (`<org>/<project>/<stack>`) whose `trust.fromStack` is this stack: this stack signs
-    the issuer requests they publish, and holds a rotation step back while one of them lags."""
+    members: list[TrustMember] = Field(default_factory=list, max_length=256)
+    """Stacks whose `trust.fromStack` is this stack, each with the clusters it installs: this stack
+    signs the issuer requests they publish for those clusters, and holds a rotation step back
+    while one of them lags."""
 
     @model_validator(mode="after")
     def _one_source(self) -> "TrustConfig":
         if self.from_stack is not None and self.members:
             raise ValueError("members: only the stack that owns the anchor (no fromStack) signs for other stacks; "
                              f"list this stack in the members of {self.from_stack} instead")
-        if len(set(self.members)) != len(self.members):
-            raise ValueError("members: a stack is listed twice")
+        stacks = [m.stack for m in self.members]
+        if len(set(stacks)) != len(stacks):
+            raise ValueError("members: a stack is listed twice; list all its clusters in one entry")
+        owner: dict[str, str] = {}
+        for i, member in enumerate(self.members):
+            for cluster in member.clusters:
+                if cluster in owner:
+                    raise ValueError(f"members[{i}].clusters: {cluster!r} is also given to {owner[cluster]}; "
+                                     "a cluster is installed by one stack")
+                owner[cluster] = member.stack
+        if self.proxy_certificate_hours >= self.issuer_validity_hours:
+            raise ValueError("proxyCertificateHours: proxy certificates must be shorter-lived than their issuer "
+                             f"(issuerValidityHours {self.issuer_validity_hours})")
         if self.from_stack is not None and (self.anchor is not None or self.existing_anchors_pem):
             raise ValueError("fromStack takes the whole bundle from that stack; set anchor/existingAnchorsPem there")
         if self.rotation is not None and (self.from_stack is not None or self.anchor is not None):
@@ -249,12 +286,22 @@ class TrustConfig(_Strict):
     def _stack_ref(cls, v: Optional[str]) -> Optional[str]:
         return _stack_name(v)
 
-    @field_validator("members")
+    @field_validator("members", mode="before")
     @classmethod
-    def _member_refs(cls, v: list[str]) -> list[str]:
-        for name in v:
-            _stack_name(name)
+    def _member_entries(cls, v: Any) -> Any:
+        # The form before members were tied to clusters: say what to write instead.
+        if isinstance(v, list):
+            for i, entry in enumerate(v):
+                if isinstance(entry, str):
+                    raise ValueError(
+                        f"members[{i}]: {entry!r} must name the clusters that stack installs: "
+                        f"`{{stack: {entry}, clusters: [<cluster>, ...]}}` (the anchor's stack signs "
+                        "issuers for those clusters only)")
         return v
+
+    def member_clusters(self) -> dict[str, list[str]]:
+        """Member stack -> the clusters it may install."""
+        return {m.stack: list(m.clusters) for m in self.members}
 
 
 _SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
@@ -570,6 +617,7 @@ class MeshConfig(_Strict):
                     f"{where}.source: {link.source!r} is not a cluster of this stack, so this stack "
                     "has nothing to do for a link whose target lives in another stack"
                 )
+        problems.extend(self._member_problems())
         problems.extend(self._gateway_problems())
         problems.extend(self._extra_values_problems())
         if problems:
@@ -584,6 +632,12 @@ class MeshConfig(_Strict):
             if policy and isinstance(policy, str):  # anything else is refused by extra_values.problems
                 return policy
         return "all-unauthenticated"
+
+    def _member_problems(self) -> list[str]:
+        return [f"trust.members[{i}].clusters: {cluster!r} is a cluster of this stack; a cluster is "
+                "installed by one stack (remove it there or from `clusters`)"
+                for i, member in enumerate(self.trust.members) for cluster in member.clusters
+                if cluster in self.clusters]
 
     def _gateway_problems(self) -> list[str]:
         problems = []

@@ -28,6 +28,7 @@ MANAGED = {
         "identityTrustAnchorsPEM": "the `trust` keys (every cluster must get the same bundle)",
         "identityTrustDomain": "linkerd.trustDomain",
         "clusterDomain": "linkerd.clusterDomain",
+        "identity.issuer.issuanceLifetime": "trust.proxyCertificateHours",
         "identity.issuer": "the `trust` keys (the issuer comes from a Secret, never from values)",
         "identity.externalCA": "the `trust` keys",
         "disableHeartBeat": "nothing: the heartbeat's render-time schedule would diff on every preview",
@@ -135,6 +136,17 @@ def _program_read_problems(section: str, values: dict[str, Any], where: str) -> 
     return {}
 
 
+def _hardening_problems(section: str, values: dict[str, Any], where: str) -> dict[str, str]:
+    """{key: problem} for values that would weaken every meshed pod (the policy pack's
+    `proxy-init-unprivileged` refuses them too, after the chart rendered them)."""
+    proxy_init = values.get("proxyInit") if section == "controlPlane" else None
+    if not isinstance(proxy_init, dict):
+        return {}
+    return {f"{where}.proxyInit.{key}": f"true makes the injector add a {what} proxy-init container to every "
+            "meshed pod; leave it false (Linkerd needs only NET_ADMIN/NET_RAW), or use the Linkerd CNI plugin"
+            for key, what in (("privileged", "privileged"), ("runAsRoot", "root")) if proxy_init.get(key) is True}
+
+
 def _free_form_parent(path: Path, keys: dict[Path, str]) -> bool:
     """True when a prefix of `path` is a map that belongs to the user: a label/annotation/selector
     map, or one whose entries values.yaml does not enumerate (`resources: {}`, `podAnnotations`)."""
@@ -153,7 +165,7 @@ def problems(section: str, values: dict[str, Any], chart_version: str, where: st
     known_version, known = _known()
     from .config import key_path  # config imports this module when it validates
 
-    reported = _program_read_problems(section, values, where)
+    reported = {**_program_read_problems(section, values, where), **_hardening_problems(section, values, where)}
     found = [f"{key}: {problem}" for key, problem in reported.items()]
 
     for path, value in _leaves(values):

@@ -55,6 +55,8 @@ class ClusterInstallArgs:
     protects every object it renders, so an upgrade that drops an object would be refused."""
     default_inbound_policy: str = "all-unauthenticated"
     """The cluster's Linkerd default inbound policy (decides whether an Emissary gateway needs a policy)."""
+    proxy_certificate_hours: Optional[int] = None
+    """Lifetime of proxy certificates (`trust.proxyCertificateHours`); None: the chart's default."""
 
 
 class ClusterInstall(pulumi.ComponentResource):
@@ -110,14 +112,17 @@ class ClusterInstall(pulumi.ComponentResource):
         )
         webhooks = WebhookCertificates(
             f"{name}-webhooks",
-            WebhookCertificatesArgs(namespace=linkerd_ns, provider=args.provider),
+            WebhookCertificatesArgs(namespace=linkerd_ns, provider=args.provider,
+                                    validity_hours=args.linkerd.webhook_validity_hours,
+                                    generation=args.linkerd.webhook_generation, cluster=args.cluster),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.control_plane = self._chart(
             f"{name}-linkerd-control-plane",
             c.CONTROL_PLANE_CHART,
             linkerd_ns,
-            control_plane_values(args.linkerd, args.trust_bundle_pem, webhooks.ca_bundle, extra("controlPlane")),
+            control_plane_values(args.linkerd, args.trust_bundle_pem, webhooks.ca_bundle, extra("controlPlane"),
+                                 proxy_certificate_hours=args.proxy_certificate_hours),
             after(*prerequisites, issuer_secret, *webhooks.secrets),
         )
 

@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional
 import pulumi
 
 from . import constants as c
-from .config import LinkConfig, MeshConfig, is_cluster_name
+from .config import LinkConfig, MeshConfig
 from .diagram import mermaid
 from .exports import ExportedServices, ExportedServicesArgs
 from .install import ClusterInstall, ClusterInstallArgs
@@ -42,6 +42,7 @@ from .trust import (
     checked_bundle,
     checked_issuer,
     expiry,
+    issuer_common_name,
     mesh_trust,
     supplied_issuer,
 )
@@ -100,7 +101,8 @@ class Mesh(pulumi.ComponentResource):
             setup = mesh_trust(trust, config.protect, self._child)
             self.generated_anchors, anchor = setup.generated, setup.material
             if trust.members:
-                anchor = gate_on_members(anchor, self._member_reports(), trust.rotation or "no rotation step")
+                anchor = gate_on_members(anchor, self._member_reports(), trust.member_clusters(), trust.rotation,
+                                         self._previous("trustAnchorsPem"))
             self.anchor, self.bundle_pem = anchor, anchor.bundle_pem
             issuers = {n: self._own_issuer(n) for n in config.clusters}
             self._build(issuers, anchor.bundle_pem)
@@ -158,16 +160,18 @@ class Mesh(pulumi.ComponentResource):
         return pulumi.Output.all(**{
             m: pulumi.Output.all(bundle=self._stack(m).get_output("trustAnchorsPem"),
                                  issuers=self._stack(m).get_output(INSTALLED_OUTPUT))
-            for m in self._config.trust.members
+            for m in self._config.trust.member_clusters()
         })
 
     def _sign_members(self) -> pulumi.Output[dict]:
         """`signedIssuers`: one certificate per member request, signed by the anchor that signs now."""
         assert self.anchor is not None
         anchor, cfg = self.anchor, self._config
-        requests = pulumi.Output.all(**{m: self._stack(m).get_output(REQUESTS_OUTPUT) for m in cfg.trust.members})
+        members = cfg.trust.member_clusters()
+        requests = pulumi.Output.all(**{m: self._stack(m).get_output(REQUESTS_OUTPUT) for m in members})
+        subject = issuer_common_name(cfg.linkerd.trust_domain, c.LINKERD_NAMESPACE)
         return requests.apply(lambda found: sign_member_requests(
-            found, set(cfg.clusters), anchor, cfg.trust.issuer_validity_hours, self._child, is_cluster_name))
+            found, members, subject, anchor, cfg.trust.issuer_validity_hours, self._child))
 
     # -- trust: a member stack -------------------------------------------------------------------
     def _as_member(self) -> pulumi.Output[bool]:
@@ -277,6 +281,7 @@ class Mesh(pulumi.ComponentResource):
                     extra_values=cluster.extra_values,
                     protect=cfg.protect,
                     default_inbound_policy=cfg.default_inbound_policy(cname),
+                    proxy_certificate_hours=cfg.trust.proxy_certificate_hours,
                 ),
                 opts=self._child,
             )

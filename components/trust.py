@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 # (linkerd/linkerd2#5350: identical names made proxies reject the chain).
 ANCHOR_COMMON_NAME = "root.linkerd.cluster.local"
 CA_USES = ["cert_signing", "crl_signing"]
+ANCHOR_PATH_LENGTH = 1
+"""`pathlen:1`, as `step ... --profile root-ca` gives the anchor in Linkerd's docs: one CA (an
+issuer) may stand between the anchor and a proxy certificate, so a CA signed by an issuer is
+rejected by verifiers that enforce RFC 5280 path lengths (rustls/webpki in the proxy, Go's
+crypto/x509). The issuer's own `pathlen:0` (`--profile intermediate-ca`) cannot be expressed:
+terraform-provider-tls copies `max_path_length` into Go's `MaxPathLen` and never sets
+`MaxPathLenZero`, so 0 means "no limit" (internal/provider/common_cert.go, createCertificate)."""
 
 
 def normalize_bundle(pems: Sequence[str]) -> str:
@@ -81,7 +88,12 @@ class TrustAnchor(pulumi.ComponentResource):
             is_ca_certificate=True,
             allowed_uses=CA_USES,
             validity_period_hours=args.validity_hours,
-            opts=child,
+            max_path_length=ANCHOR_PATH_LENGTH,
+            # An anchor generated before it had a path length keeps its certificate: replacing it
+            # would change every cluster's bundle at once, outside a rotation (the members'
+            # installed bundles would no longer hold the signing anchor, and the anchor's stack
+            # would hold itself back). It gets pathlen:1 with the next anchor generation.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["max_path_length"]),
         )
         self.material = AnchorMaterial(
             cert_pem=self.certificate.cert_pem,
@@ -136,14 +148,10 @@ class IdentityIssuer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, replacement_trigger=args.generation),
         )
         self.private_key_pem = pulumi.Output.secret(self.private_key.private_key_pem)
-        # CN `identity.<linkerd ns>.<trust domain>` is the name the identity controller reports in
-        # its errors and the CLI uses for the certificates it generates (cli/cmd/options.go).
         self.request = request = tls.CertRequest(
             f"{name}-csr",
             private_key_pem=self.private_key.private_key_pem,
-            subject=tls.CertRequestSubjectArgs(
-                common_name=f"identity.{args.linkerd_namespace}.{args.trust_domain}"
-            ),
+            subject=tls.CertRequestSubjectArgs(common_name=issuer_common_name(args.trust_domain, args.linkerd_namespace)),
             opts=child,
         )
         self.certificate = None
@@ -155,11 +163,17 @@ class IdentityIssuer(pulumi.ComponentResource):
         self.register_outputs({"certPem": self.certificate.cert_pem, "expiresAt": self.certificate.validity_end_time})
 
 
+def issuer_common_name(trust_domain: str, linkerd_namespace: str = "linkerd") -> str:
+    """CN `identity.<linkerd ns>.<trust domain>`: the name the identity controller reports in its
+    errors and the CLI uses for the certificates it generates (cli/cmd/options.go)."""
+    return f"identity.{linkerd_namespace}.{trust_domain}"
+
+
 def sign_issuer(name: str, request_pem: pulumi.Input[str], anchor: AnchorMaterial, validity_hours: int,
                 opts: pulumi.ResourceOptions) -> tls.LocallySignedCert:
     """An issuer certificate for a request: a CA signed by the anchor that signs now."""
-    # No max_path_length: pulumi-tls cannot express pathlen:0 (it never sets Go's
-    # MaxPathLenZero), and an unset limit is what Linkerd's own docs produce for leaves below.
+    # No max_path_length: pulumi-tls cannot express pathlen:0 (see ANCHOR_PATH_LENGTH); the
+    # anchor's pathlen:1 keeps CAs below an issuer out of every chain to a generated anchor.
     return tls.LocallySignedCert(
         name,
         cert_request_pem=request_pem,

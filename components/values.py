@@ -82,16 +82,20 @@ def crds_values(linkerd: LinkerdConfig, extra: Optional[dict[str, Any]] = None) 
 
 def control_plane_values(
     linkerd: LinkerdConfig, trust_bundle_pem: pulumi.Input[str], webhook_ca_pem: pulumi.Input[str],
-    extra: Optional[dict[str, Any]] = None,
+    extra: Optional[dict[str, Any]] = None, *, proxy_certificate_hours: Optional[int] = None,
 ) -> dict[str, Any]:
-    """linkerd-control-plane: the trust bundle and public CAs only; every key lives in Secrets."""
+    """linkerd-control-plane: the trust bundle and public CAs only; every key lives in Secrets.
+    `proxy_certificate_hours`: lifetime of the proxies' certificates (None: the chart's default)."""
     webhook = {"externalSecret": True, "caBundle": webhook_ca_pem}
+    # The issuer comes from the `kubernetes.io/tls` Secret this program creates.
+    issuer: dict[str, Any] = {"scheme": "kubernetes.io/tls"}
+    if proxy_certificate_hours is not None:
+        issuer["issuanceLifetime"] = f"{proxy_certificate_hours}h0m0s"  # a Go duration, as the chart writes it
     values: dict[str, Any] = {
         "identityTrustAnchorsPEM": trust_bundle_pem,
         "clusterDomain": linkerd.cluster_domain,
         "identityTrustDomain": linkerd.trust_domain,
-        # The issuer comes from the `kubernetes.io/tls` Secret this program creates.
-        "identity": {"issuer": {"scheme": "kubernetes.io/tls"}},
+        "identity": {"issuer": issuer},
         "proxyInjector": dict(webhook),
         "profileValidator": dict(webhook),
         "policyValidator": dict(webhook),

@@ -42,14 +42,15 @@ class TestUnknownChartValues:
         assert {s.name for s in preview.steps if s.op == "delete"} == {s.name for s in first.steps}
 
     def test_no_documented_trust_step_previews_a_chart_object_away(self):
-        """The program keeps chart values known in every preview of the trust lifecycle."""
+        """The program keeps chart values known in every preview of the certificate lifecycle."""
         engine, cfg = deployed(MESH)
-        steps = [("rotation", "add-anchor"), ("rotation", "reissue-issuers"), ("anchorGeneration", 1),
-                 ("issuerGeneration", 1)]
-        for key, value in steps:
+        steps = [("trust", "rotation", "add-anchor"), ("trust", "rotation", "reissue-issuers"),
+                 ("trust", "anchorGeneration", 1), ("trust", "issuerGeneration", 1),
+                 ("linkerd", "webhookGeneration", 1)]
+        for section, key, value in steps:
             if key == "anchorGeneration":
                 cfg["trust"].pop("rotation")
-            cfg["trust"][key] = value
+            cfg.setdefault(section, {})[key] = value
             deletes = [s.name for s in engine.preview("mesh", cfg).steps if s.op == "delete" and ":" in s.name]
             assert deletes == [], (key, value, deletes[:3])
             engine.up("mesh", cfg)

@@ -148,7 +148,7 @@ class TestTargetExportingNothing:
 
 
 class TestPerClusterStacks:
-    EAST = {"trust": {"members": [WEST_STACK]}, "clusters": {"east": {"context": "east", "exports": [FOOBAR]}},
+    EAST = {"trust": {"members": [{"stack": WEST_STACK, "clusters": ["west"]}]}, "clusters": {"east": {"context": "east", "exports": [FOOBAR]}},
             "links": [{"source": "west", "target": "east"}]}
     WEST = {"trust": {"fromStack": EAST_STACK},
             "clusters": {"west": {"context": "west"}},

@@ -40,7 +40,12 @@ GATEWAY = "link-gateway-identity"
 CONFIGMAP_KEYS = "no-private-key-in-configmap"
 SECRET_KEYS = "keys-are-pulumi-secrets"
 KUBECONFIGS = "kubeconfig-credentials-are-pulumi-secrets"
-ALL_POLICIES = {TRUST, PROVIDER, KEYS, LINKS, STRINGS, VERSIONS, GATEWAY, CONFIGMAP_KEYS, SECRET_KEYS, KUBECONFIGS}
+ANCHOR_SOURCES = "trust-anchors-from-known-sources"
+ISSUER = "issuer-certificate"
+PROXY_INIT = "proxy-init-unprivileged"
+GATEWAY_MATCH = "gateway-identity-matches-target"
+ALL_POLICIES = {TRUST, PROVIDER, KEYS, LINKS, STRINGS, VERSIONS, GATEWAY, CONFIGMAP_KEYS, SECRET_KEYS, KUBECONFIGS,
+                ANCHOR_SOURCES, ISSUER, PROXY_INIT, GATEWAY_MATCH}
 
 
 # --- key material -------------------------------------------------------------------------------
@@ -53,26 +58,36 @@ class Pki:
     issuer_crt: str
     key_pkcs8: str
     key_sec1: str
+    foreign: str
+    """An anchor no stack generates (nor reads)."""
+    long_issuer_crt: str
+    """A 100-year issuer with serverAuth and anyExtendedKeyUsage."""
 
 
-def _self_signed(cn: str, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+def _self_signed(cn: str, key: ec.EllipticCurvePrivateKey, days: int = 3650,
+                 eku: Optional[list[x509.ObjectIdentifier]] = None) -> x509.Certificate:
     now = dt.datetime.now(dt.timezone.utc)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
-            .sign(key, hashes.SHA256()))
+    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=days))
+               .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True))
+    if eku:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
+    return builder.sign(key, hashes.SHA256())
 
 
 @pytest.fixture(scope="module")
 def pki() -> Pki:
-    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
+    keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(4)]
     a = _self_signed("root.linkerd.cluster.local", keys[0])
     b = _self_signed("root.linkerd.cluster.local", keys[1])
-    issuer = _self_signed("identity.linkerd.cluster.local", keys[2])
+    issuer = _self_signed("identity.linkerd.cluster.local", keys[2], days=365)
     pem = lambda c: c.public_bytes(serialization.Encoding.PEM).decode()  # noqa: E731
+    long_issuer = _self_signed("identity.linkerd.cluster.local", keys[2], days=36500,
+                               eku=[x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, x509.oid.ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE])
     return Pki(
+        foreign=pem(_self_signed("root.linkerd.cluster.local", keys[3])), long_issuer_crt=pem(long_issuer),
         anchor_a=pem(a), anchor_b=pem(b),
         fingerprint_a=a.fingerprint(hashes.SHA256()).hex(),
         fingerprint_b=b.fingerprint(hashes.SHA256()).hex(),
@@ -181,6 +196,10 @@ def mesh_stack(pki: Pki, clusters: tuple[str, ...] = ("east", "west"),
     s.add(Resource("tls:index:PrivateKey", "trust-anchor-key", {"algorithm": "ECDSA", "ecdsaCurve": "P256"},
                    parent=trust, provider=tls,
                    outputs={"algorithm": "ECDSA", "privateKeyPem": secret(pki.key_pkcs8)}))
+    # The anchors this stack generates (a rotation's two generations): where bundles may come from.
+    for name, pem in (("trust-anchor-cert", pki.anchor_a), ("trust-anchor-g1-cert", pki.anchor_b)):
+        s.add(Resource("tls:index/selfSignedCert:SelfSignedCert", name, {"isCaCertificate": True, "maxPathLength": 1},
+                       parent=trust, provider=tls, outputs={"certPem": pem, "isCaCertificate": True}))
     for c in clusters:
         s.providers[c] = s.add(Resource(K8S_PROVIDER, c, {"context": f"kind-{c}", "clusterIdentifier": c,
                                                           "version": "4.34.2"}, parent=mesh))
@@ -297,7 +316,7 @@ def only(result: Result, policy: str) -> list[str]:
 
 
 # --- the pack itself ----------------------------------------------------------------------------
-def test_pack_announces_its_ten_policies(preview: PolicyPackProcess) -> None:
+def test_pack_announces_its_fourteen_policies(preview: PolicyPackProcess) -> None:
     info = preview.info
     assert info is not None and info.name == "linkerd-multicluster" and info.supportsConfig
     kinds = {p.name: (p.policy_type, p.enforcementLevel) for p in info.policies}
@@ -312,6 +331,10 @@ def test_pack_announces_its_ten_policies(preview: PolicyPackProcess) -> None:
         CONFIGMAP_KEYS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
         SECRET_KEYS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
         KUBECONFIGS: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        ANCHOR_SOURCES: (A.POLICY_TYPE_STACK, A.MANDATORY),
+        ISSUER: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        PROXY_INIT: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
+        GATEWAY_MATCH: (A.POLICY_TYPE_STACK, A.MANDATORY),
     }
     assert set(kinds) == ALL_POLICIES
 
@@ -478,7 +501,8 @@ def test_unknown_values_do_not_hide_a_known_key(preview: PolicyPackProcess, pki:
     [key] = result.of(KEYS)
     assert key.level == "MANDATORY" and "values.identity.issuer.tls.keyPEM" in key.message
     # The unknown bundle is also something the trust-anchor policy cannot judge yet.
-    assert {(d.policy, d.level) for d in result.diagnostics} == {(KEYS, "MANDATORY"), (TRUST, "ADVISORY")}
+    assert {(d.policy, d.level) for d in result.diagnostics} == {(KEYS, "MANDATORY"), (TRUST, "ADVISORY"),
+                                                                 (ANCHOR_SOURCES, "ADVISORY")}
 
     s.remove("east-cp")
     s.add(release("east-cp", "linkerd-control-plane", s.providers["east"], values={"identityTrustAnchorsPEM": UNKNOWN}))
@@ -896,3 +920,105 @@ def test_the_pack_will_not_run_blind_to_secrets(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.delattr(pulumi_policy.policy, "deserialize_properties")
     with pytest.raises(ImportError, match="cannot see which values are secrets"):
         policies._install_secret_marking()
+
+
+# --- 11. anchors from known sources (issue 19) --------------------------------------------------
+def test_a_foreign_anchor_in_every_bundle_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, anchors={c: pki.anchor_a + pki.foreign for c in ("east", "west")})
+    messages = only(preview.run(s.resources), ANCHOR_SOURCES)  # identical bundles: TRUST is content
+    assert len(messages) == 4  # two ConfigMaps on each cluster
+    assert all("neither generates" in m and "sha256:" + fingerprint_of(pki.foreign)[:16] in m for m in messages)
+
+
+def test_anchors_read_from_the_trust_stack_or_pinned_pass(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki, anchors={c: pki.foreign for c in ("east", "west")})
+    pinned = preview.run(s.resources, {ANCHOR_SOURCES: {"trustAnchorFingerprints": [fingerprint_of(pki.foreign)]}})
+    assert pinned.diagnostics == []
+    s.add(Resource("pulumi:pulumi:StackReference", "stack-organization-linkerd-multicluster-east",
+                   {"name": "organization/linkerd-multicluster/east"},
+                   outputs={"outputs": {"trustAnchorsPem": pki.foreign}}))
+    assert preview.run(s.resources).diagnostics == []
+
+
+def fingerprint_of(pem: str) -> str:
+    return x509.load_pem_x509_certificate(pem.encode()).fingerprint(hashes.SHA256()).hex()
+
+
+# --- 12. issuer certificate (issue 19) ----------------------------------------------------------
+def test_a_long_lived_issuer_with_extended_key_usages_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    s["west-identity-issuer"].props["stringData"]["tls.crt"] = pki.long_issuer_crt
+    messages = only(preview.run(s.resources), ISSUER)
+    assert len(messages) == 2
+    assert any("is valid for 36500 days, more than the 366 the policy config maxIssuerValidityDays allows" in m
+               for m in messages)
+    assert any("carries extended key usages (1.3.6.1.5.5.7.3.1, 2.5.29.37.0)" in m for m in messages)
+
+
+def test_issuer_lifetime_limit_comes_from_policy_config(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    assert preview.run(s.resources).diagnostics == []  # the one-year issuer passes the default
+    shorter = preview.run(s.resources, {ISSUER: {"maxIssuerValidityDays": 90}})
+    assert len(only(shorter, ISSUER)) == 2 and all("more than the 90" in m for m in only(shorter, ISSUER))
+
+
+# --- 13. proxy-init privileges (issue 19) -------------------------------------------------------
+@pytest.mark.parametrize("key", ["privileged", "runAsRoot"])
+def test_a_privileged_or_root_proxy_init_is_reported(preview: PolicyPackProcess, pki: Pki, key: str) -> None:
+    s = mesh_stack(pki)
+    config = s["east-linkerd-control-plane:linkerd/linkerd-config"]
+    values = yaml.safe_load(config.props["data"]["values"])
+    config.props["data"]["values"] = yaml.safe_dump({**values, "proxyInit": {key: True, "runAsUser": 0}})
+    [message] = only(preview.run(s.resources), PROXY_INIT)
+    assert f"proxyInit.{key} is true" in message
+    s.add(release("west-cp", "linkerd-control-plane", s.providers["west"],
+                  values={"identityTrustAnchorsPEM": pki.anchor_a, "proxyInit": {key: True}}))
+    assert len(only(preview.run(s.resources), PROXY_INIT)) == 2
+
+
+def test_an_unprivileged_proxy_init_passes(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    config = s["east-linkerd-control-plane:linkerd/linkerd-config"]
+    values = yaml.safe_load(config.props["data"]["values"])
+    config.props["data"]["values"] = yaml.safe_dump({**values, "proxyInit": {"privileged": False, "runAsRoot": False}})
+    assert preview.run(s.resources).diagnostics == []
+
+
+# --- 14. the Link names the identity the target's gateway has (issue 19) -------------------------
+GATEWAY_ID = "linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local"
+
+
+def with_gateway(s: Stack, cluster: str, account: str) -> None:
+    """The multicluster chart's gateway on `cluster`: its Service (announcing an identity) and the
+    Deployment it selects, running as `account`."""
+    chart = s[f"{cluster}-linkerd-multicluster"]
+    labels = {"app": "linkerd-gateway"}
+    deployment = _deployment("linkerd-gateway", MC_NS, labels)
+    deployment["spec"]["template"]["spec"]["serviceAccountName"] = account
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": _meta("linkerd-gateway", MC_NS, annotations={"mirror.linkerd.io/gateway-identity": GATEWAY_ID}),
+               "spec": {"type": "LoadBalancer", "selector": labels, "ports": [{"name": "mc-gateway", "port": 4143}]}}
+    for type_, obj in (("kubernetes:apps/v1:Deployment", deployment), ("kubernetes:core/v1:Service", service)):
+        s.add(Resource(type_, f"{chart.name}:{MC_NS}/linkerd-gateway", obj, parent=chart, provider=s.providers[cluster]))
+
+
+def test_a_link_naming_another_account_than_the_target_gateways_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    with_gateway(s, "west", "linkerd-gateway")
+    s["east-to-west-link"].props["spec"]["gatewayIdentity"] = GATEWAY_ID.replace("linkerd-gateway.", "payments.", 1)
+    [message] = only(preview.run(s.resources), GATEWAY_MATCH)
+    assert f"runs as {GATEWAY_ID}" in message and "'east-to-west-link'" in message
+
+
+def test_a_gateway_running_as_another_account_than_the_link_names_is_reported(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    with_gateway(s, "west", "default")
+    [message] = only(preview.run(s.resources), GATEWAY_MATCH)
+    assert "runs as default.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local" in message
+
+
+def test_links_naming_their_targets_gateway_pass(preview: PolicyPackProcess, pki: Pki) -> None:
+    s = mesh_stack(pki)
+    for cluster in ("east", "west"):
+        with_gateway(s, cluster, "linkerd-gateway")
+    assert preview.run(s.resources).diagnostics == []

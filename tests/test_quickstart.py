@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from components import config as mesh_config
+from components.constants import edge_tag
 from harness.engine import Engine
 from harness.program import ROOT, run_program
 from scenarios import LINK
@@ -175,7 +176,7 @@ class TestDryRun:
         assert (e.gateway.service_type, e.gateway.addresses) == ("NodePort", [PLACEHOLDER["east"]])
         assert [(x.namespace, x.service) for x in e.exports] == [("test", "foobar")]
         assert [(l.source, l.target, l.target_stack) for l in east.links] == [("west", "east", None)]
-        assert east.trust.members == [WEST_STACK]
+        assert east.trust.member_clusters() == {WEST_STACK: ["west"]}
         assert west.trust.from_stack == EAST_STACK
         assert [(l.source, l.target, l.target_stack) for l in west.links] == [("west", "east", EAST_STACK)]
 
@@ -190,6 +191,22 @@ class TestDryRun:
         spec = west.monitor.one(LINK, "west-to-east-link").inputs["spec"]
         assert spec["gatewayAddress"] == PLACEHOLDER["east"]
         assert not west.warnings, west.warnings  # not skipped: east granted west access
+
+    def test_it_installs_and_uses_the_linkerd_cli_of_the_release_the_stacks_pin(self, dry_run):
+        cmds = commands(dry_run.stdout)
+        pinned = {mesh_config.parse(c).linkerd.version for c in stack_configs(cmds).values()}
+        [version] = pinned  # both stacks pin the same charts
+        tag = edge_tag(version)
+        release = f"https://github.com/linkerd/linkerd2/releases/download/{tag}/linkerd2-cli-{tag}-"
+        downloads = [c for c in cmds if c[0] == "curl" and "--output" in c]
+        assert [c[-1].startswith(release) for c in downloads] == [True, True], downloads
+        assert downloads[1][-1] == downloads[0][-1] + ".sha256"
+        installed = next(c[-1] for c in cmds if c[0] == "mv" and c[-1].endswith("/bin/linkerd"))
+        first_use = min(i for i, c in enumerate(cmds) if Path(c[0]).name == "linkerd")
+        assert index(cmds, "mv") < first_use
+        # every linkerd command runs the downloaded CLI, never one found on the PATH
+        assert {c[0] for c in cmds if Path(c[0]).name == "linkerd"} == {installed}
+        assert f"its SHA-256 must equal the release checksum {downloads[1][-1]}" in dry_run.stdout
 
     def test_kind_instead_of_k3d(self, tmp_path):
         result = quickstart(tmp_path, "--dry-run", "--provider", "kind")
@@ -216,15 +233,15 @@ class TestDryRun:
     def test_missing_prerequisites_are_named_and_stop_a_real_run_before_anything(self, tmp_path):
         empty = tmp_path / "bin"
         empty.mkdir()
-        for tool in ("sed", "tr", "dirname"):  # what the script itself uses
+        for tool in ("sed", "tr", "dirname", "uname"):  # what the script itself uses
             (empty / tool).symlink_to(shutil.which(tool))
         result = quickstart(tmp_path, path=str(empty))
         assert result.returncode == 1
-        assert "missing prerequisites: docker k3d kubectl pulumi linkerd" in result.stderr
+        assert "missing prerequisites: docker k3d kubectl pulumi curl" in result.stderr
         assert "+ " not in result.stdout and not (tmp_path / "state").exists()
         # a dry run reports them and goes on
         dry = quickstart(tmp_path, "--dry-run", path=str(empty))
-        assert dry.returncode == 0 and "missing prerequisites: docker k3d kubectl pulumi linkerd" in dry.stderr
+        assert dry.returncode == 0 and "missing prerequisites: docker k3d kubectl pulumi curl" in dry.stderr
         assert commands(dry.stdout)
 
     def test_unknown_arguments_are_refused(self, tmp_path):

@@ -153,7 +153,7 @@ class TestCrossStackErrors:
 
     def test_link_to_a_stack_that_does_not_grant_access_waits_with_a_warning(self):
         """Per-cluster stacks that link to each other converge over two runs instead of failing."""
-        lonely = {"trust": {"members": [WEST_STACK]}, "clusters": {"east": {"context": "east"}},
+        lonely = {"trust": {"members": [{"stack": WEST_STACK, "clusters": ["west"]}]}, "clusters": {"east": {"context": "east"}},
                   "links": [{"source": "north", "target": "east"}]}
         run = west(east_config=lonely)
         assert run.monitor.by_type(LINK) == []

@@ -103,7 +103,7 @@ def per_cluster_config(me: str) -> dict:
     """Stack `me` installs one cluster, grants every other its access and links to every other."""
     others = [c for c in STACKS if c != me]
     return {
-        "trust": {"members": [STACKS["c2"], STACKS["c3"]]} if me == "c1" else {"fromStack": STACKS["c1"]},
+        "trust": {"members": [{"stack": STACKS[m], "clusters": [m]} for m in ("c2", "c3")]} if me == "c1" else {"fromStack": STACKS["c1"]},
         "clusters": {me: cluster(int(me[1]))},
         "links": [{"source": o, "target": me} for o in others]
         + [{"source": me, "target": o, "targetStack": STACKS[o]} for o in others],

@@ -318,10 +318,62 @@ def test_dependencies_are_installed_before_any_credential_is_on_disk() -> None:
         job_steps = jobs(MAIN)[job_id]["steps"]
         uses = [s.get("uses", "").split("@")[0] for s in job_steps]
         setup, pulumi = uses.index("actions/setup-python"), uses.index("pulumi/actions")
-        install = next(i for i, s in enumerate(job_steps) if "-r requirements.txt" in s.get("run", ""))
+        install = next(i for i, s in enumerate(job_steps) if "-r requirements.lock" in s.get("run", ""))
         kubeconfig = next(i for i, s in enumerate(job_steps) if "STACK_KUBECONFIG" in s.get("env", {}))
         assert setup < install < kubeconfig < pulumi, job_id
-        assert "-r policy/requirements.txt" in job_steps[install]["run"]
+        assert "-r policy/requirements.lock" in job_steps[install]["run"]
+
+
+LOCKS = {ROOT / "requirements.txt": ROOT / "requirements.lock",
+         ROOT / "policy" / "requirements.txt": ROOT / "policy" / "requirements.lock"}
+
+
+def test_every_pip_install_of_a_workflow_takes_a_lock_file_with_hashes() -> None:
+    installs = [line.strip() for job in jobs(MAIN).values() for step in job.get("steps", [])
+                for line in step.get("run", "").splitlines() if "pip install" in line]
+    assert installs
+    for line in installs:
+        words = line.split()
+        lock = words[words.index("-r") + 1]
+        assert {"--require-hashes", "--no-deps"} <= set(words) and words.count("-r") == 1, line
+        assert ROOT / lock in LOCKS.values(), line
+
+
+def locked(lock: Path) -> dict[str, tuple[str, list[str]]]:
+    """name -> (pinned version, hashes) of a pip-compile lock file."""
+    from packaging.utils import canonicalize_name
+
+    entries = {}
+    for block in re.split(r"\n(?=[A-Za-z0-9])", lock.read_text()):
+        m = re.match(r"([A-Za-z0-9_.-]+)==([^\s\\]+)", block)
+        if m:
+            entries[canonicalize_name(m.group(1))] = (m.group(2), re.findall(r"--hash=sha256:([0-9a-f]{64})", block))
+    return entries
+
+
+@pytest.mark.parametrize("requirements", sorted(LOCKS), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_lock_pins_what_requirements_txt_asks_for_with_hashes(requirements: Path) -> None:
+    """Regenerate with the command in the README (Continuous delivery) when requirements.txt changes."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    entries = locked(LOCKS[requirements])
+    assert entries and all(hashes for _, hashes in entries.values()), "every locked file needs a hash"
+    for line in requirements.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        wanted = Requirement(line)
+        name = canonicalize_name(wanted.name)
+        assert name in entries, f"{wanted.name} is in {requirements.name} but not in its lock"
+        assert wanted.specifier.contains(entries[name][0], prereleases=True), \
+            f"{requirements.name} asks for {wanted}; the lock pins {entries[name][0]}"
+
+
+def test_the_lock_check_bites(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("pydantic==1.10.0 \\\n    --hash=sha256:" + "0" * 64 + "\nPyYAML==6.0.1\n")
+    assert locked(lock) == {"pydantic": ("1.10.0", ["0" * 64]), "pyyaml": ("6.0.1", [])}
 
 
 def test_updates_run_one_stack_at_a_time_east_before_west() -> None:

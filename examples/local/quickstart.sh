@@ -13,8 +13,9 @@
 #               prerequisites are reported but do not stop it; addresses are placeholders)
 #   --provider  k3d (default) or kind
 #
-# Needs docker (running), k3d or kind, kubectl, the Pulumi CLI, the linkerd CLI (edge, matching
-# the charts) and the project's virtualenv (scripts/setup). Everything it writes is under
+# Needs docker (running), k3d or kind, kubectl, curl, the Pulumi CLI and the project's virtualenv
+# (scripts/setup). It downloads the linkerd CLI of the release the stacks pin (checksum verified)
+# into its state directory and uses that one, not a `linkerd` on your PATH. Everything it writes is under
 # $QUICKSTART_STATE_DIR (default ~/.local/state/linkerd-multicluster-quickstart): the kubeconfig
 # of both clusters (your ~/.kube/config is left alone), the Pulumi backend (the file backend of
 # `pulumi login --local`, in that folder, through PULUMI_BACKEND_URL: your own login is left alone)
@@ -65,6 +66,14 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 # always `organization`.
 EAST_STACK="organization/$PROJECT/east"
 WEST_STACK="organization/$PROJECT/west"
+
+# The chart version both stacks pin (`linkerd.version`), and the CLI of the same release: edge
+# charts `YYYY.M.N` come from tag `edge-YY.M.N`. A CLI of another release may check for objects or
+# values the pinned charts do not have (`linkerd multicluster check`, `linkerd viz install`).
+LINKERD_VERSION=2026.8.3
+IFS=. read -r _year _month _patch <<<"$LINKERD_VERSION"
+LINKERD_TAG="edge-$((_year % 100)).$_month.$_patch"
+LINKERD="$STATE/bin/linkerd"
 
 if [[ $PROVIDER == k3d ]]; then
   NETWORK=${QUICKSTART_NETWORK:-linkerd-multicluster-quickstart}
@@ -135,8 +144,8 @@ retry() {
 check_prerequisites() {
   local tools=() missing=() tool
   case $ACTION in
-    up) tools=(docker "$PROVIDER" kubectl pulumi linkerd) ;;
-    verify) tools=(kubectl linkerd) ;;
+    up) tools=(docker "$PROVIDER" kubectl pulumi curl) ;;
+    verify) tools=(kubectl curl) ;;
     down) tools=(docker "$PROVIDER" pulumi) ;;
   esac
   for tool in "${tools[@]}"; do
@@ -155,7 +164,7 @@ check_prerequisites() {
           kind) echo "  kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation" ;;
           kubectl) echo "  kubectl: https://kubernetes.io/docs/tasks/tools/" ;;
           pulumi) echo "  pulumi: https://www.pulumi.com/docs/install/" ;;
-          linkerd) echo "  linkerd (edge CLI): curl --proto '=https' -sSfL https://run.linkerd.io/install-edge | sh" ;;
+          curl) echo "  curl: https://curl.se/download.html (downloads the linkerd CLI)" ;;
         esac
       done
     } >&2
@@ -171,6 +180,43 @@ check_prerequisites() {
 }
 
 # -- up ---------------------------------------------------------------------------------------
+
+# The release asset of the linkerd CLI for this machine (names as on the GitHub release page).
+linkerd_asset() {
+  local os arch
+  os=$(uname -s | tr '[:upper:]' '[:lower:]')
+  case $(uname -m) in
+    x86_64 | amd64) arch=amd64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) fail "no linkerd CLI release for machine $(uname -m)" ;;
+  esac
+  # macOS on Intel is published without an architecture suffix.
+  if [[ $os == darwin && $arch == amd64 ]]; then echo "linkerd2-cli-$LINKERD_TAG-darwin"; else echo "linkerd2-cli-$LINKERD_TAG-$os-$arch"; fi
+}
+
+# The pinned CLI into $STATE/bin, once; the download is checked against the release's checksum
+# before it is made executable, so a truncated or swapped download never runs.
+linkerd_cli() {
+  if [[ $DRY_RUN -eq 0 && -x $LINKERD ]] && [[ $("$LINKERD" version --client --short 2>/dev/null) == "$LINKERD_TAG" ]]; then
+    say "linkerd CLI $LINKERD_TAG: $LINKERD"
+    return
+  fi
+  local url
+  url="https://github.com/linkerd/linkerd2/releases/download/$LINKERD_TAG/$(linkerd_asset)"
+  say "linkerd CLI $LINKERD_TAG (the release of the pinned charts $LINKERD_VERSION) into $STATE/bin"
+  run mkdir -p "$STATE/bin"
+  run curl --proto =https --tlsv1.2 --silent --show-error --fail --location --output "$LINKERD.download" "$url"
+  run curl --proto =https --tlsv1.2 --silent --show-error --fail --location --output "$LINKERD.sha256" "$url.sha256"
+  say "its SHA-256 must equal the release checksum $url.sha256"
+  if [[ $DRY_RUN -eq 0 ]]; then
+    local want got
+    want=$(cut -d ' ' -f 1 "$LINKERD.sha256")
+    got=$( (sha256sum "$LINKERD.download" 2>/dev/null || shasum -a 256 "$LINKERD.download") | cut -d ' ' -f 1)
+    [[ -n $want && $want == "$got" ]] || fail "checksum of $url does not match $url.sha256"
+  fi
+  run chmod +x "$LINKERD.download"
+  run mv "$LINKERD.download" "$LINKERD"
+}
 
 project_folder() {
   say "project folder $PROJECT_DIR: this repository's program, stack files of its own"
@@ -242,8 +288,10 @@ cluster_config() {
 configure_east() {
   say "stack east: installs east, owns the trust anchor and signs west's issuer, exports test/foobar, grants west access"
   stack_init east
+  config_set east linkerd.version "$LINKERD_VERSION"
   cluster_config east east
-  config_set east "trust.members[0]" "$WEST_STACK"
+  config_set east "trust.members[0].stack" "$WEST_STACK"
+  config_set east "trust.members[0].clusters[0]" west
   config_set east "clusters.east.exports[0].namespace" test
   config_set east "clusters.east.exports[0].service" foobar
   config_set east "links[0].source" west
@@ -254,6 +302,7 @@ configure_west() {
   say "stack west: installs west with east's trust anchor, links west -> east"
   stack_init west
   config_set west trust.fromStack "$EAST_STACK"
+  config_set west linkerd.version "$LINKERD_VERSION"
   cluster_config west west
   config_set west "links[0].source" west
   config_set west "links[0].target" east
@@ -275,8 +324,8 @@ deploy() {
   say "west again: installs west with the issuer east signed, links west -> east"
   run pulumi --cwd "$PROJECT_DIR" up --stack west --yes
   say "linkerd-viz in west: \`linkerd multicluster gateways\` reads the gateway probes' metrics from it"
-  run_pipe linkerd --context "$(context west)" viz install '|' kubectl --context "$(context west)" apply -f -
-  run linkerd --context "$(context west)" viz check
+  run_pipe "$LINKERD" --context "$(context west)" viz install '|' kubectl --context "$(context west)" apply -f -
+  run "$LINKERD" --context "$(context west)" viz check
   say "mesh the demo client"
   run kubectl --context "$(context west)" --namespace test rollout restart deployment/client
   run kubectl --context "$(context west)" --namespace test rollout status deployment/client --timeout=300s
@@ -288,6 +337,7 @@ up() {
   printf '+ export KUBECONFIG=%q PULUMI_BACKEND_URL=%q PULUMI_CONFIG_PASSPHRASE=%s\n' \
     "$KUBECONFIG" "$PULUMI_BACKEND_URL" "$(shown_passphrase)"
   project_folder
+  linkerd_cli
   create_clusters
   say "addresses on Docker network $NETWORK"
   node_ip east
@@ -307,12 +357,12 @@ up() {
 # -- verify -----------------------------------------------------------------------------------
 
 verify() {
-  [[ $ACTION != verify ]] || check_prerequisites
+  [[ $ACTION != verify ]] || { check_prerequisites; linkerd_cli; }
   local west
   west=$(context west)
   say "verify: the link, its gateway, and a request from west to east through foobar-east"
-  retry 20 15 linkerd --context "$west" multicluster check
-  run linkerd --context "$west" multicluster gateways
+  retry 20 15 "$LINKERD" --context "$west" multicluster check
+  run "$LINKERD" --context "$west" multicluster gateways
   retry 20 5 kubectl --context "$west" --namespace test get service foobar-east
   retry 12 5 kubectl --context "$west" --namespace test exec deployment/client --container client -- \
     curl --silent --show-error --fail --max-time 5 http://foobar-east.test.svc.cluster.local:9898/

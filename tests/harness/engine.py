@@ -52,6 +52,11 @@ pulumi-kubernetes
   (pulumi/pulumi `step_generator.go`: "If resource was unchanged, but there were initialization
   errors, generate an empty update step").
 
+- `ignore_changes` (`step_generator.go` processIgnoreChanges, `PropertyPath.Reset`): each ignored
+  input of a resource that exists takes its value from the previous state (and is dropped when
+  the previous state has none), before the diff, for updates and replacements alike; a create
+  uses the program's value. This model handles top-level input names, all the program ignores.
+
 pulumi-tls: every input of its resources forces a replacement (terraform-provider-tls schemas
 mark them all RequiresReplace), so a changed input is a replace.
 
@@ -232,7 +237,7 @@ class EngineMonitor(RecordingMonitor):
 
     def ReadResource(self, request):
         with self._register_lock:
-            self.mocks.step = None
+            self.mocks.step, self.mocks.inputs = None, None
             resp = super().ReadResource(request)
             self.run.steps.append(Step("read", resp.urn, request.type, request.name))
             return resp
@@ -259,14 +264,25 @@ class EngineRun:
         trigger = (json_format.MessageToDict(request.replacement_trigger)
                    if request.HasField("replacement_trigger") else None)
         provider = request.provider.rpartition("::")[0]
+        inputs = self.ignoring_changes(urn, inputs, list(request.ignoreChanges))
         self.registering = (urn, request, inputs, provider, trigger)
+        self.mocks.inputs = inputs
         step = self.plan(urn, request.type, request.name, request.custom, inputs, provider, request.protect, trigger)
         self.mocks.step = step
         self.mocks.old = self.old.get(urn)
         self.mocks.provider_inputs = self.providers.get(provider, {})
 
+    def ignoring_changes(self, urn: str, inputs: dict, ignored: list[str]) -> dict:
+        """The inputs the engine diffs and stores: ignored ones as the previous state has them."""
+        old = self.old.get(urn)
+        if old is None or not ignored:
+            return inputs
+        kept = {k: v for k, v in inputs.items() if k not in ignored}
+        kept.update({k: old.inputs[k] for k in ignored if k in old.inputs})
+        return kept
+
     def end(self, urn: str, request, outputs: dict, id_: str) -> None:
-        inputs = unwrap(json_format.MessageToDict(request.object))
+        inputs = self.registering[2]
         provider = request.provider.rpartition("::")[0]
         if request.type == K8S_PROVIDER:
             self.providers[urn] = inputs

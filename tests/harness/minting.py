@@ -5,7 +5,11 @@ pulumi-tls provider (terraform-provider-tls `createCertificate`, Go `x509.Create
 with the same inputs, so the tests can verify the chains the way Linkerd does:
 - `is_ca_certificate` -> BasicConstraints(CA:TRUE) and a Subject Key Identifier;
 - a locally signed certificate gets the CA's SKI as its Authority Key Identifier (Go copies it);
-- `max_path_length` 0 does *not* produce `pathlen:0` (the provider never sets MaxPathLenZero);
+- `max_path_length` n >= 0 becomes Go's `MaxPathLen` (`internal/provider/common_cert.go`,
+  createCertificate); MaxPathLenZero is never set, so 0 (like -1 or unset) writes no `pathlen`
+  and 1 writes `pathlen:1`;
+- a locally signed certificate takes subject, DNS names, IP addresses and URIs from the request
+  and nothing else of it (`resource_locally_signed_cert.go`, Create);
 - `allowed_uses` map to KeyUsage / ExtendedKeyUsage.
 Keys are derived deterministically from the resource name, like state would keep them between
 two `pulumi up`s: running the program twice yields identical certificates.
@@ -163,7 +167,9 @@ def locally_signed_cert(name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     builder = _common(inputs, csr.subject, ca_cert.subject, csr.public_key(), name)
     try:
         sans = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        builder = builder.add_extension(sans, critical=False)
+        copied = [n for n in sans if isinstance(n, (x509.DNSName, x509.IPAddress, x509.UniformResourceIdentifier))]
+        if copied:
+            builder = builder.add_extension(x509.SubjectAlternativeName(copied), critical=False)
     except x509.ExtensionNotFound:
         pass
     try:

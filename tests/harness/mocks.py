@@ -70,13 +70,15 @@ class MeshMocks(Mocks):
         """Set by the recording monitor for the registration in progress."""
         self.step = None
         self.old = None
+        self.inputs: Optional[dict[str, Any]] = None
         self.provider_inputs: dict[str, Any] = {}
         """Set by the engine model for the registration in progress: its planned step, its previous
         state and its provider's inputs."""
 
     # -- resources ---------------------------------------------------------------------------
     def new_resource(self, args: MockResourceArgs):
-        inputs = unwrap(args.inputs)
+        # Under the engine model: the inputs after ignore_changes, as the provider gets them.
+        inputs = self.inputs if self.engine_run is not None and self.inputs is not None else unwrap(args.inputs)
         if args.typ == "pulumi:pulumi:StackReference":
             return self._stack_reference(args.name, inputs)
         if args.custom is None:  # Resource.get
