@@ -101,6 +101,7 @@ LATENCIES: dict[str, Latency] = {
     "kubernetes:core/v1:ServicePatch": Latency(11.0, "SSA patch, then the Service awaiter: app pods already ready, endpoints settle 10 s"),
     "kubernetes:apps/v1:Deployment": Latency(60.0, "Deployment awaiter: image pull, proxy injection, readiness probes"),
     "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition": Latency(2.0, "create, no awaiter; ~2 s until Established (CRs meanwhile retried)"),
+    "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch": Latency(2.0, "SSA patch of a Gateway API CRD, as a create: ~2 s until Established"),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": Latency(1.0, "one API create, no awaiter"),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": Latency(1.0, "one API create, no awaiter"),
     "kubernetes:rbac.authorization.k8s.io/v1:Role": Latency(1.0, "one API create, no awaiter"),

@@ -63,6 +63,11 @@ def _typed_factories() -> dict[str, Any]:
             n, metadata=k8s.meta.v1.ObjectMetaPatchArgs(**{
                 k: v for k, v in (i.get("metadata") or {}).items() if k in ("name", "namespace", "labels", "annotations")
             }), opts=o),
+        "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch":
+            lambda n, i, o: k8s.apiextensions.v1.CustomResourceDefinitionPatch(
+                n, metadata=k8s.meta.v1.ObjectMetaPatchArgs(**{
+                    k: v for k, v in (i.get("metadata") or {}).items() if k in ("name", "labels", "annotations")
+                }), spec=i.get("spec"), opts=o),
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": lambda n, i, o: rbac.ClusterRole(
             n, metadata=_meta(i), rules=[
                 rbac.PolicyRuleArgs(api_groups=r.get("apiGroups"), resources=r.get("resources"), verbs=r["verbs"],

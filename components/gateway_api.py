@@ -10,8 +10,8 @@ AlreadyExists.
 Here the chart renders without them, and the same chart's Gateway API CRDs (rendered by the
 provider's `kubernetes:helm:template`, the same chart archive and version) are registered as
 `CustomResourceDefinitionPatch` resources. A patch is a server-side apply, which creates the CRD
-when it is missing and takes it over when it holds the same content; `destroy` relinquishes this
-stack's fields and leaves the CRD (as Helm's `keep` means to). A CRD that another installer owns
+when it is missing and takes it over when it holds the same content; `destroy` leaves the CRD
+(retainOnDelete, as Helm's `keep` means to). A CRD that another installer owns
 with different content is a field conflict that names that manager: then set
 `linkerd.installGatewayApi: false` and let that installer keep them.
 """
@@ -41,7 +41,9 @@ def template_options(linkerd: LinkerdConfig, namespace: str) -> dict[str, Any]:
         where = {"chart": source.chart, "version": source.version}
         if source.repository_opts is not None:
             where["fetch_opts"] = {"repo": linkerd.repository}
-    return {**where, "namespace": namespace, "values": {"installGatewayAPI": True}}
+    # The provider renders with Helm's install action, which needs a release name (an empty one
+    # fails: "release name \"\": no name provided"; the helm v3 SDK always sends its own).
+    return {**where, "release_name": c.CRDS_CHART, "namespace": namespace, "values": {"installGatewayAPI": True}}
 
 
 def gateway_api_crds(objects: list[dict]) -> list[dict]:
@@ -71,7 +73,12 @@ class GatewayApiCrds(pulumi.ComponentResource):
                 metadata={"name": crd["metadata"]["name"], "labels": crd["metadata"].get("labels"),
                           "annotations": _without_keep(crd["metadata"].get("annotations"))},
                 spec=crd["spec"],
-                opts=on_cluster,
+                # Deleting a patch relinquishes its fields, which the apiserver refuses for a CRD's
+                # required ones this patch created ("this Patch resource is currently managing a
+                # required field", pulumi-kubernetes provider.go Delete; seen on the real tier):
+                # `destroy` leaves them, as Helm's `keep` means to, and the next `up` takes them
+                # back with the same field manager.
+                opts=pulumi.ResourceOptions.merge(on_cluster, pulumi.ResourceOptions(retain_on_delete=True)),
             )
             for crd in gateway_api_crds((rendered or {}).get("result") or [])
         ]

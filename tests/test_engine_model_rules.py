@@ -88,7 +88,7 @@ class TestGatewayApiCrds:
         engine = Engine()
         from harness.mocks import helm_template
         from components.gateway_api import gateway_api_crds
-        for crd in gateway_api_crds(helm_template({"chart": "linkerd-crds", "version": "2026.8.3",
+        for crd in gateway_api_crds(helm_template({"chart": "linkerd-crds", "version": "2026.8.3", "release_name": "x",
                                                    "values": {"installGatewayAPI": True}})):
             for cluster in ("east", "west"):
                 engine.world.create(cluster, copy.deepcopy(crd))  # installed by someone else first
@@ -104,3 +104,28 @@ class TestGatewayApiCrds:
         chart_crds = {r.name for r in state.values() if r.typ == "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
                       and "gateway.networking.k8s.io" in r.name}
         assert chart_crds == set(), "the chart must not create them (it would keep them)"
+
+
+class TestPatchRelinquish:
+    def test_a_patch_that_created_its_object_cannot_give_up_its_spec(self):
+        """pulumi-kubernetes refuses to delete a Patch that is the only manager of required fields
+        (seen on the real tier with the Gateway API CRD patches, before they retained on delete)."""
+        import pytest
+        from harness.cluster import ApiError, World
+
+        world = World()
+        crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+               "metadata": {"name": "things.example.com"}, "spec": {"group": "example.com"}}
+        world.apply("east", crd)
+        with pytest.raises(ApiError, match="managing a required field"):
+            world.remove_fields("east", crd)
+        labels_only = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "n", "labels": {"a": "b"}}}
+        world.create("east", {**labels_only, "metadata": {"name": "s", "namespace": "n"}, "spec": {"ports": []}})
+        world.apply("east", labels_only)
+        world.remove_fields("east", labels_only)  # a label on someone else's object: given up
+
+    def test_the_gateway_api_patches_retain_on_delete(self):
+        engine, _ = deployed({**copy.deepcopy(MESH), "protect": False})
+        patches = [r for r in engine.state("mesh").values() if r.typ.endswith("CustomResourceDefinitionPatch")]
+        assert patches and all(r.retain_on_delete for r in patches)
+        engine.destroy("mesh")  # no "managing a required field" error

@@ -44,12 +44,16 @@ def gateway_service(values: dict[str, Any]) -> Optional[dict]:
         "metadata": {
             "name": name,
             "namespace": namespace,
-            "labels": {"linkerd.io/extension": "multicluster", "component": "gateway"},
+            # The template puts `component: gateway` among the annotations, not the labels
+            # (multicluster/charts/linkerd-multicluster/templates/gateway.yaml; `helm template` on
+            # the real tier); the chart render adds `linkerd.io/created-by`.
+            "labels": {"linkerd.io/extension": "multicluster"},
             "annotations": {
                 "mirror.linkerd.io/gateway-identity": upstream.gateway_identity(name, namespace, linkerd_ns, trust_domain),
                 "mirror.linkerd.io/probe-period": str(probe["seconds"]),
                 "mirror.linkerd.io/probe-path": probe["path"],
                 "mirror.linkerd.io/multicluster-gateway": "true",
+                "component": "gateway",
             },
         },
         "spec": {"type": gw["serviceType"], "ports": ports, "selector": {"app": name}},

@@ -1649,6 +1649,7 @@ def _mc_gateway(r: _Release, gw: dict) -> list[dict]:
     # The Service as the mocks put it in the emulated cluster (one shape for both).
     service = chart_emulation.gateway_service(r.given)
     if service is not None:
+        service["metadata"]["annotations"].update(created)
         objects.append(service)
     objects.append(_service_account(r, name, {**ext, **common}))
     policy_labels = {**ext, "app": name, **common}

@@ -87,6 +87,8 @@ class World:
     never_mirrored: set[tuple[str, str]] = dataclasses.field(default_factory=set)
     """(target cluster, "namespace/name") of exported Services a Link's service-mirror controller
     never mirrors: no status entry, so a Link waiting for them times out (link_status.py)."""
+    applied_first: set[Key] = dataclasses.field(default_factory=set)
+    """Objects a server-side apply created (a Patch resource is then the only manager of them)."""
 
     def __post_init__(self) -> None:
         for cluster, names in self.application_services.items():
@@ -128,6 +130,7 @@ class World:
         live = self.objects.get(key)
         if live is None:
             self.objects[key] = self._with_status(cluster, obj)
+            self.applied_first.add(key)
             return self.objects[key]
         if obj["kind"] == "Secret" and "type" in obj and obj["type"] != live.get("type", "Opaque"):
             raise ApiError(f'Secret "{obj["metadata"]["name"]}" is invalid: type: Invalid value: '
@@ -154,10 +157,19 @@ class World:
                 del self.objects[k]
 
     def remove_fields(self, cluster: str, patch: dict) -> None:
-        """Deleting a Patch resource gives up the fields it applied (labels and annotations)."""
-        live = self.objects.get(object_key(cluster, patch))
+        """Deleting a Patch resource gives up the fields it applied (labels and annotations).
+
+        A patch that created the object is the only manager of its `spec`; giving that up would
+        empty required fields, which the apiserver refuses (pulumi-kubernetes provider.go Delete:
+        "this Patch resource is currently managing a required field"; seen on the real tier)."""
+        key = object_key(cluster, patch)
+        live = self.objects.get(key)
         if live is None:
             return
+        if key in self.applied_first and patch.get("spec"):
+            raise ApiError("this Patch resource is currently managing a required field, so it can't be deleted "
+                           "directly. Either set the `retainOnDelete` resource option, or transfer ownership of "
+                           "the field before deleting")
         for section in ("labels", "annotations"):
             for k in ((patch.get("metadata") or {}).get(section) or {}):
                 (live.get("metadata") or {}).get(section, {}).pop(k, None)

@@ -292,6 +292,7 @@ class EngineRun:
             protect=request.protect, dependencies=list(request.dependencies),
             replacement_trigger=(json_format.MessageToDict(request.replacement_trigger)
                                  if request.HasField("replacement_trigger") else None),
+            retain_on_delete=request.retainOnDelete,
         )
         if request.type == CHART:
             self.render_chart(urn, request.name, inputs, provider, request.protect)
@@ -441,7 +442,11 @@ class EngineRun:
             return  # the engine drops it from the state; the object stays in the cluster
         if is_kubernetes_object(old.typ) and old.typ != K8S_PROVIDER and cluster:
             if old.typ.endswith("Patch"):
-                self.world.remove_fields(cluster, old.inputs)
+                try:
+                    self.world.remove_fields(cluster, old.inputs)
+                except ApiError as e:
+                    self.errors.append(f"{old.urn}: error: {e}")
+                    self.new[old.urn] = old  # the delete failed: it stays in the state
             else:
                 self.world.delete(cluster, old.inputs)
         elif old.typ == COMMAND and old.inputs.get("delete"):

@@ -178,5 +178,7 @@ def helm_template(opts: dict) -> list[dict]:
     `fetch_opts.repo` or an `oci://` reference."""
     chart = opts.get("path") or opts["chart"]
     version = str(opts.get("version") or chart.rsplit("-", 1)[-1].removesuffix(".tgz"))
+    if not opts.get("release_name"):  # as the provider's Helm install action (seen on the real tier)
+        raise Exception('failed to create chart from template: release name "": no name provided')
     return chart_render.render(chart, version, opts.get("namespace") or "default", opts.get("values") or {},
-                               opts.get("release_name") or "release")
+                               opts["release_name"])
