@@ -1,0 +1,12 @@
+"""`fleet`: deploy, rotate and preview a set of per-cluster stacks of this project in the right order.
+
+Layout (each module small, the order logic free of any Pulumi call):
+- `stacks.py`     the stacks' own config, read from their `Pulumi.<stack>.yaml` with the program's
+                  config loader (`components.config`), and who is whose anchor, member, link target;
+- `order.py`      pure decisions: the order of a round, rotation steps, what a hold-back message says;
+- `converge.py`   rounds of preview-then-up until every preview is empty, behind a `Runner`;
+- `runner.py`     the `Runner` interface and what a preview or an update reports;
+- `summary.py`    a preview's change counts as one text or Markdown summary;
+- `automation.py` the `Runner` on the Pulumi Automation API (the real CLI, local program);
+- `cli.py`        the command line (`scripts/fleet`, or `.venv/bin/python -m fleet`).
+"""
