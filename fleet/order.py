@@ -132,6 +132,21 @@ def step_edits(rotation: Optional[str], generation: int, step: str) -> list[Conf
     raise ValueError(f"rotation step {step} runs {needs}; the anchor's stack is at trust.rotation: {current}")
 
 
+def rotation_plan(rotation: Optional[str], generation: int, steps: list[str]) -> list[tuple[str, list[ConfigEdit]]]:
+    """Each step with its edits, the state carried from one step to the next: the whole sequence
+    is checked before the first edit is made."""
+    out = []
+    for step in steps:
+        edits = step_edits(rotation, generation, step)
+        for edit in edits:
+            if edit.key == "trust.rotation":
+                rotation = edit.value  # type: ignore[assignment]
+            else:
+                generation = int(edit.value)  # type: ignore[call-overload]
+        out.append((step, edits))
+    return out
+
+
 def remaining_steps(rotation: Optional[str]) -> list[str]:
     """`rotate --all`: every step from the current state (the current step is run again: it may
     not have gone through every member)."""
