@@ -403,3 +403,40 @@ def test_preview_of_a_converged_fleet_has_no_changes():
     assert "No stack would change." in "\n".join(lines)
     s.runner.configs["west"]["clusters"]["west"]["issuerGeneration"] = 1
     assert main(["preview", "--expect-no-changes"], runner=s.runner, write=lines.append) == 1
+
+
+def test_the_comment_is_created_once_then_edited_through_gh(tmp_path, monkeypatch):
+    """`post` with a stand-in `gh` that keeps the pull request's comments in a file."""
+    import json
+    import os
+    import stat
+    import sys
+
+    store = tmp_path / "comments.json"
+    store.write_text("[]")
+    gh = tmp_path / "gh"
+    gh.write_text(f"""#!{sys.executable}
+import json, sys
+args, store = sys.argv[2:], {str(store)!r}
+comments = json.load(open(store))
+if "-F" in args:  # create or edit, the body on stdin
+    body = sys.stdin.read()
+    if "PATCH" in args:
+        cid = int(args[args.index("PATCH") + 1].rsplit("/", 1)[1])
+        comments[cid]["body"] = body
+    else:
+        comments.append({{"id": len(comments), "body": body}})
+    json.dump(comments, open(store, "w"))
+elif args[0] == "--paginate":
+    print("\\n".join(str(c["id"]) for c in comments if {pr_comment.MARKER!r} in c["body"]))
+else:
+    print(comments[int(args[0].rsplit("/", 1)[1])]["body"])
+""")
+    gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    store.write_text(json.dumps([{"id": 0, "body": "an unrelated comment"}]))
+    pr_comment.post("o/r", 7, {"east": Result(changes={"update": 1})})
+    pr_comment.post("o/r", 7, {"west": Result()})
+    comments = json.loads(store.read_text())
+    assert len(comments) == 2 and comments[0]["body"] == "an unrelated comment"
+    assert set(pr_comment.results_in(comments[1]["body"])) == {"east", "west"}
