@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from . import commands, pr_comment, summary
 from .converge import DEFAULT_MAX_ROUNDS, FleetError, Progress
-from .order import STEPS
+from .order import STEPS, deploy_order, held_back
 from .stacks import ROOT, FleetConfigError, load_fleet
 
 _DURATION = re.compile(r"(?P<n>[0-9]+)(?P<unit>[smh]?)")
@@ -126,7 +126,7 @@ def main(argv: Optional[list[str]] = None, runner=None, write: Callable[[str], N
 
 def _preview(runner, fleet, args, progress: Progress, write: Callable[[str], None]) -> int:
     if args.dry_run:
-        write(f"would preview: {', '.join(commands.deploy_order(fleet))}")
+        write(f"would preview: {', '.join(deploy_order(fleet))}")
         return 0
     results = commands.preview(runner, fleet, progress=progress)
     write(summary.text(results))
@@ -134,7 +134,7 @@ def _preview(runner, fleet, args, progress: Progress, write: Callable[[str], Non
         args.markdown.write_text(summary.markdown(results))
     if args.pr_comment is not None:
         pr_comment.post(os.environ["GITHUB_REPOSITORY"], args.pr_comment, results)
-    failed = any(r.error and not summary.held_back(r.error) for r in results.values())
+    failed = any(r.error and not held_back(r.error) for r in results.values())
     changed = any(r.has_changes for r in results.values())
     return 1 if failed or (args.expect_no_changes and changed) else 0
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Mapping
 
 from .order import held_back
-
-__all__ = ["fleet_changes", "text", "markdown", "held_back"]
 from .runner import CHANGE_KINDS, Result
 
 # The engine's step kinds (pulumi/pulumi sdk/go/common/apitype `OpType`, `automation.OpType` in the

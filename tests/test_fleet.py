@@ -440,3 +440,54 @@ else:
     comments = json.loads(store.read_text())
     assert len(comments) == 2 and comments[0]["body"] == "an unrelated comment"
     assert set(pr_comment.results_in(comments[1]["body"])) == {"east", "west"}
+
+
+def test_the_automation_runner_drives_a_cli_shaped_stand_in(tmp_path, monkeypatch):
+    """The Automation API runner against tests/fixtures/fake_pulumi.py: the commands it makes the
+    SDK run, and what it reads back (changes, warnings, a hold-back). Not the real CLI."""
+    import json
+    import os
+    import stat
+    import sys
+
+    from fleet.automation import AutomationRunner
+
+    held = ("trust rotation held back (reissue-issuers): organization/linkerd-multicluster/west does not trust "
+            "the new anchor yet (its clusters have the bundle of an earlier step). Run `pulumi up` on those stacks "
+            "(they install the current step), then run this stack again")
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"calls": [], "stacks": ["east"], "last_changes": {}, "script": {
+        "east": {"preview": [{"errors": [held]}, {"changes": {"same": 9, "update": 2}}, {"changes": {"same": 11}}],
+                 "up": [{"changes": {"same": 9, "update": 2}}]},
+        "west": {"preview": [{"changes": {"create": 5}, "warnings": ["stack … publishes no trust bundle yet"]},
+                             {"changes": {"same": 5}}],
+                 "up": [{"changes": {"create": 5}}]}}}))
+    cli = tmp_path / "bin" / "pulumi"
+    cli.parent.mkdir()
+    cli.write_text(f"#!/bin/sh\nexec {sys.executable} {ROOT / 'tests' / 'fixtures' / 'fake_pulumi.py'} \"$@\"\n")
+    cli.chmod(cli.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setenv("PATH", f"{cli.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("FAKE_PULUMI_STATE", str(state))
+
+    runner = AutomationRunner(tmp_path, policy_packs=["policy"])
+    assert runner.ensure_stack("west") is True and runner.ensure_stack("east") is False
+    runner.set_config("east", "trust.rotation", "reissue-issuers")
+    runner.set_config("east", "trust.anchorGeneration", 1)
+    runner.set_config("east", "trust.rotation", None)
+    report = converge(runner, ["east", "west"])
+    assert report.ups == ["west", "east"] and report.held["east"].lagging == ("organization/linkerd-multicluster/west",)
+    assert report.warnings["west"] == ()  # the latest run's: west's last preview warned of nothing
+    calls = json.loads(state.read_text())["calls"]
+    assert ["stack", "init", "west"] in calls
+    assert ["config", "set", "--path", "linkerd-multicluster:trust.rotation", "--plaintext", "--stack", "east",
+            "--", "reissue-issuers"] in calls
+    assert ["config", "set", "--path", "linkerd-multicluster:trust.anchorGeneration", "--plaintext", "--stack",
+            "east", "--", "1"] in calls
+    assert ["config", "rm", "linkerd-multicluster:trust.rotation", "--stack", "east", "--path"] in calls
+    ups = [c for c in calls if c[0] == "up"]
+    assert all(c[:3] == ["up", "--yes", "--skip-preview"] and c[c.index("--policy-pack") + 1] == "policy"
+               for c in ups)
+    state_now = json.loads(state.read_text())
+    state_now["script"]["west"]["preview"] = [{"changes": {"create": 5}, "warnings": ["waits for east"]}]
+    state.write_text(json.dumps(state_now))
+    assert runner.preview("west") == Result(changes={"create": 5}, warnings=("waits for east",))
