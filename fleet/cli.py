@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -109,6 +110,9 @@ def main(argv: Optional[list[str]] = None, runner=None, write: Callable[[str], N
             done = commands.rotate(runner, fleet, None if args.all else [args.step], progress=progress,
                                    pause=make_pause(args.between, write), write=write, anchor=args.anchor,
                                    between=args.between, max_rounds=args.max_rounds, dry_run=args.dry_run)
+            if done is not None:
+                write(f"rotation: {', '.join(done.steps_done)} done, {len(done.ups)} up(s) "
+                      f"({', '.join(done.ups) or 'none'}), {progress.clock() - progress.start:.0f}s")
             if done is not None and done.stopped_before:
                 write(f"stopped before {done.stopped_before}: run `scripts/fleet rotate {done.stopped_before}` "
                       "(or `rotate --all`) when ready")
@@ -133,7 +137,11 @@ def _preview(runner, fleet, args, progress: Progress, write: Callable[[str], Non
     if args.markdown:
         args.markdown.write_text(summary.markdown(results))
     if args.pr_comment is not None:
-        pr_comment.post(os.environ["GITHUB_REPOSITORY"], args.pr_comment, results)
+        try:
+            pr_comment.post(os.environ["GITHUB_REPOSITORY"], args.pr_comment, results)
+        except (OSError, KeyError, subprocess.CalledProcessError) as e:  # no gh, no repository, API error
+            write(f"fleet: the pull-request comment was not posted: {getattr(e, 'stderr', '') or e}")
+            return 1
     failed = any(r.error and not held_back(r.error) for r in results.values())
     changed = any(r.has_changes for r in results.values())
     return 1 if failed or (args.expect_no_changes and changed) else 0

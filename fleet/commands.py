@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .converge import DEFAULT_MAX_ROUNDS, Progress, Report, converge
+from .model import first_deployment
 from .order import AFTER_STEP, deploy_order, remaining_steps, rotation_anchor, rotation_order, rotation_plan
 from .plan import rotate_plan, up_plan
 from .runner import Result, Runner
@@ -18,7 +19,7 @@ Pause = Callable[[str, str], bool]
 def up(runner: Runner, fleet: Fleet, *, progress: Progress, write: Callable[[str], None] = print,
        max_rounds: int = DEFAULT_MAX_ROUNDS, dry_run: bool = False) -> Optional[Report]:
     order = deploy_order(fleet)
-    write(up_plan(fleet, order, max_rounds))
+    write(up_plan(fleet, order, max_rounds, first_deployment(fleet, order, max_rounds)))
     if dry_run:
         return None
     report = Report()

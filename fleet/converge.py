@@ -94,7 +94,8 @@ def converge(runner: Runner, order: list[str], *, max_rounds: int = DEFAULT_MAX_
                 continue
             progress("done", round_, stack)
         if not held and all(clean_at.get(s) == updates for s in order):
-            progress(f"converged: {len(report.ups)} up(s), {report.previews} preview(s), {round_} round(s)")
+            progress(f"converged: {len(report.ups)} up(s) ({', '.join(report.ups) or 'none'}), "
+                     f"{report.previews} preview(s), {round_} round(s), {report.seconds:.0f}s")
             return report
         if not ran and held:
             stack, why = next(iter(held.items()))

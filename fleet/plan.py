@@ -22,12 +22,13 @@ def describe_fleet(fleet: Fleet) -> list[str]:
     return lines
 
 
-def up_plan(fleet: Fleet, order: list[str], max_rounds: int) -> str:
+def up_plan(fleet: Fleet, order: list[str], max_rounds: int, first_time: list[str]) -> str:
     lines = describe_fleet(fleet) + [
         "Plan: create the stacks that do not exist (pulumi stack init), then rounds of: preview each stack, "
         "and up it where the preview shows changes, in the order",
         f"  {' -> '.join(order)}",
         f"until one preview of every stack after the last up is empty (at most {max_rounds} rounds).",
+        f"From nothing (no stack deployed yet) that is {len(first_time)} up(s): {', '.join(first_time) or 'none'}.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -19,6 +19,7 @@ from components.config import parse
 from fleet import commands, pr_comment, summary
 from fleet.cli import duration_seconds, main, make_pause
 from fleet.converge import FleetError, Progress, converge
+from fleet.model import first_deployment
 from fleet.order import deploy_order, held_back, rotation_plan, step_edits
 from fleet.runner import Result
 from fleet.stacks import Fleet, from_configs
@@ -158,6 +159,8 @@ SEQUENCES = {
 def test_each_documented_sequence_comes_out_of_the_fleet(change):
     scenario, ups = SEQUENCES[change]()
     assert ups == documented()[change]
+    if change.startswith("first deployment"):  # and the plan said so before it ran
+        assert f"that is {len(ups)} up(s): {', '.join(ups)}." in "\n".join(scenario.lines)
     scenario.assert_whole(*(("east", "west") if "leaves" in change else ()))
 
 
@@ -228,10 +231,13 @@ MESHES = {
 
 
 @pytest.mark.parametrize("n, hub", MESHES)
-def test_first_deployment_converges_in_the_fewest_ups(n, hub):
+def test_first_deployment_converges_in_the_fewest_ups_and_as_the_plan_predicts(n, hub):
     s = Scenario(per_cluster(n, hub), organization="org")
     assert s.up() == MESHES[(n, hub)]
     s.assert_whole()
+    fleet = s.fleet()
+    assert first_deployment(fleet, deploy_order(fleet), 6) == MESHES[(n, hub)]  # the model, config only
+    assert f"that is {len(MESHES[(n, hub)])} up(s): {', '.join(MESHES[(n, hub)])}." in "\n".join(s.lines)
 
 
 def test_the_hub_is_placed_first_and_a_full_mesh_keeps_the_members_order():
@@ -378,7 +384,9 @@ def test_pauses_between_rotation_steps_are_the_users_choice():
 def test_dry_run_prints_the_plan_and_runs_nothing():
     lines: list[str] = []
     assert main(["up", "--dry-run"], write=lines.append) == 0
-    assert "west -> east" in "\n".join(lines) and "east  owns its trust anchor; signs for west" in "\n".join(lines)
+    plan = "\n".join(lines)
+    assert "west -> east" in plan and "east  owns its trust anchor; signs for west" in plan
+    assert "From nothing (no stack deployed yet) that is 3 up(s): west, east, west." in plan
     lines.clear()
     assert main(["rotate", "--all", "--dry-run", "--dir", str(THREE), "-s", "east", "-s", "west", "-s", "north"],
                 write=lines.append) == 0
@@ -393,6 +401,7 @@ def test_the_command_line_rotates_on_a_runner_and_stops_where_asked():
                 runner=s.runner, write=lines.append)
     assert code == 0 and s.runner.configs["east"]["trust"]["rotation"] == "add-anchor"
     assert "stopped before reissue-issuers" in lines[-1]
+    assert re.match(r"rotation: add-anchor done, 3 up\(s\) \(east, west, north\), [0-9]+s$", lines[-2]), lines[-2]
     assert any(re.match(r"\[ *[0-9.]+s\] rotate add-anchor · round 1 · east: up \(", l) for l in lines), lines
 
 
