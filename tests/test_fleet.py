@@ -148,7 +148,7 @@ SEQUENCES = {
     "first deployment, three clusters": first_three,
     "re-key west's issuer": rekey,
     "north joins east and west": add_member,
-    "north leaves (`-s east -s west`)": remove_member,
+    "north leaves the mesh": remove_member,
     "one rotation step": rotation_step,
     "a whole anchor rotation": rotation_all,
     "a rotation step while north lags": held_back_step,
