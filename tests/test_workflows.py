@@ -234,6 +234,17 @@ def pulumi_step(job_id: str) -> dict[str, Any]:
     return step
 
 
+FLEET_PREVIEW = "fleet preview"
+
+
+def backend_step(job_id: str) -> dict[str, Any]:
+    """The step that talks to the backend: `fleet preview` in a preview, the Pulumi action's `up`."""
+    if job_id == PREVIEW:
+        [step] = [s for s in jobs(MAIN)[job_id]["steps"] if s.get("name") == FLEET_PREVIEW]
+        return step
+    return pulumi_step(job_id)
+
+
 def test_triggers_are_pull_requests_and_pushes_to_main() -> None:
     on = load(MAIN)["on"]
     assert on == {"pull_request": {"branches": ["main"]}, "push": {"branches": ["main"]}}
@@ -273,13 +284,27 @@ def test_checkouts_do_not_persist_credentials() -> None:
         assert step.get("with", {}).get("persist-credentials") is False, job_id
 
 
-def test_the_pulumi_action_previews_with_a_diff_comment_and_updates_with_the_policy_pack() -> None:
-    preview = pulumi_step(PREVIEW)["with"]
-    assert preview["command"] == "preview" and preview["diff"] is True and preview["comment-on-pr"] is True
-    for job_id in CREDENTIALED:
+def test_previews_post_one_fleet_comment_and_updates_run_the_pulumi_action_with_the_policy_pack() -> None:
+    # The preview job installs the CLI only (no command) and runs `fleet preview` for its stack,
+    # with the policy pack, merging its row into the pull request's one fleet comment.
+    assert pulumi_step(PREVIEW)["with"] == {"pulumi-version": "${{ env.PULUMI_CLI_VERSION }}"}
+    fleet = backend_step(PREVIEW)
+    assert fleet["env"] == {
+        "PULUMI_ACCESS_TOKEN": "${{ secrets.PULUMI_ACCESS_TOKEN }}",
+        "PULUMI_BACKEND_URL": "${{ secrets.PULUMI_BACKEND_URL }}",
+        "PULUMI_CONFIG_PASSPHRASE": "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+        "KUBECONFIG": "${{ runner.temp }}/kubeconfig",
+        "GH_TOKEN": "${{ github.token }}",
+        "STACK": "${{ matrix.stack }}",
+        "PULUMI_ORG": "${{ vars.PULUMI_ORG }}",
+        "PR_NUMBER": "${{ github.event.pull_request.number }}"}
+    command = fleet["run"].strip().splitlines()[-1]
+    assert command == ('scripts/fleet preview --stack "${STACK}" "${org[@]}" --policy-pack policy '
+                       '--pr-comment "${PR_NUMBER}"')
+    assert (ROOT / "scripts" / "fleet").exists()
+    for job_id in UPS:
         with_ = pulumi_step(job_id)["with"]
-        if job_id != PREVIEW:
-            assert with_["command"] == "up" and "comment-on-pr" not in with_
+        assert with_["command"] == "up" and "comment-on-pr" not in with_
         assert with_["policyPacks"] == "policy"
         assert with_["stack-name"].endswith(", matrix.stack) || matrix.stack }}")
         assert with_["cloud-url"] == "${{ secrets.PULUMI_BACKEND_URL }}"
@@ -293,24 +318,16 @@ def test_the_pulumi_action_previews_with_a_diff_comment_and_updates_with_the_pol
 
 def test_the_credentialed_jobs_run_the_same_steps() -> None:
     """The steps are repeated per job (see the workflow's header); the copies may not drift. A
-    preview differs from an update only in its Pulumi step's name and command."""
+    preview differs from an update only where it talks to the backend: the CLI installed, then
+    `fleet preview`, instead of the Pulumi action's `up`."""
     all_jobs = jobs(MAIN)
     reference = all_jobs["up-east"]["steps"]
     for job_id in UPS:
         assert all_jobs[job_id]["steps"] == reference, job_id
-
-    def normalised(job_steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for step in job_steps:
-            step = json.loads(json.dumps(step))
-            if step.get("uses", "").startswith("pulumi/actions@"):
-                step.pop("name")
-                step["with"].pop("command")
-                step["with"].pop("comment-on-pr", None)
-            out.append(step)
-        return out
-
-    assert normalised(all_jobs[PREVIEW]["steps"]) == normalised(reference)
+    preview = all_jobs[PREVIEW]["steps"]
+    at = reference.index(pulumi_step("up-east"))
+    assert preview[:at] == reference[:at] and preview[at + 2:] == reference[at + 1:]
+    assert preview[at] == pulumi_step(PREVIEW) and preview[at + 1] == backend_step(PREVIEW)
 
 
 def test_dependencies_are_installed_before_any_credential_is_on_disk() -> None:
@@ -320,7 +337,8 @@ def test_dependencies_are_installed_before_any_credential_is_on_disk() -> None:
         setup, pulumi = uses.index("actions/setup-python"), uses.index("pulumi/actions")
         install = next(i for i, s in enumerate(job_steps) if "-r requirements.lock" in s.get("run", ""))
         kubeconfig = next(i for i, s in enumerate(job_steps) if "STACK_KUBECONFIG" in s.get("env", {}))
-        assert setup < install < kubeconfig < pulumi, job_id
+        backend = job_steps.index(backend_step(job_id))
+        assert setup < install < kubeconfig < pulumi <= backend, job_id
         assert "-r policy/requirements.lock" in job_steps[install]["run"]
 
 
@@ -391,7 +409,8 @@ def test_updates_run_one_stack_at_a_time_east_before_west() -> None:
     west_done = "(needs.up-west.result == 'success' || needs.up-west.result == 'skipped')"
     assert east_done in conjuncts(main["up-west"]["if"])
     assert {east_done, west_done} <= set(conjuncts(main["up-others"]["if"]))
-    assert main[PREVIEW]["strategy"] == {"fail-fast": False,
+    # One preview at a time: each merges its row into the one fleet comment (read, then write).
+    assert main[PREVIEW]["strategy"] == {"fail-fast": False, "max-parallel": 1,
                                          "matrix": {"stack": "${{ fromJSON(needs.stacks.outputs.all) }}"}}
 
 
@@ -431,7 +450,7 @@ def test_secrets_are_read_only_by_steps_of_jobs_behind_an_environment() -> None:
         readers = {step.get("name", step.get("uses")): secrets_read(step) for step in job["steps"]
                    if secrets_read(step)}
         assert readers == {"Write the kubeconfig to a private file": {"KUBECONFIG"},
-                           pulumi_step(job_id)["name"]: BACKEND_SECRETS}, job_id
+                           backend_step(job_id)["name"]: BACKEND_SECRETS}, job_id
 
 
 def test_pull_requests_get_credentials_only_through_an_approval() -> None:
