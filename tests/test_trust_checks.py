@@ -1,0 +1,108 @@
+"""Linkerd's certificate rules as the user meets them: supplied certificates and keys that `linkerd
+check` (or the proxies) would refuse stop the program before anything is registered, with a message
+that names the config key and the certificate; what Linkerd accepts is installed as given.
+
+Every case runs the program (tests/harness/program.py); the certificates are made with
+`cryptography` (tests/certs.py), never by the program.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import pytest
+
+import certs
+from harness.program import Run, Secure, run_program
+from scenarios import CHART, SECRET
+from validation import split_pem_bundle
+
+TWO = {"east": {"context": "east"}, "west": {"context": "west"}}
+KEY = "linkerd-multicluster"
+
+
+def refused(cfg: dict, *patterns: str) -> str:
+    """The program's error for `cfg`, which must contain every pattern."""
+    with pytest.raises(Exception) as caught:
+        run_program(cfg)
+    message = str(caught.value)
+    for pattern in patterns:
+        assert pattern in message, message
+    return message
+
+
+def bundle_of(run: Run) -> list:
+    [bundle] = {c.inputs["values"]["identityTrustAnchorsPEM"] for c in run.monitor.by_type(CHART)
+                if c.inputs["chart"] == "linkerd-control-plane"}
+    return split_pem_bundle(bundle)
+
+
+def supplied_anchor(anchor, key) -> dict:
+    return {"trust": {"anchor": {"certPem": certs.cert_pem(anchor), "keyPem": Secure(certs.key_pem(key))}}, "clusters": TWO}
+
+
+@functools.cache
+def rsa_anchor(bits: int):
+    return certs.make_anchor(key_type="rsa", rsa_bits=bits)
+
+
+TOMORROW = certs.utcnow() + dt.timedelta(days=1)
+
+
+class TestNotValidYet:
+    """A certificate whose notBefore is in the future: Linkerd's identity controller and `linkerd
+    check` refuse it until then, so installing it would leave the mesh without identities."""
+
+    def test_a_supplied_issuer_not_valid_yet_is_refused_naming_its_key(self):
+        anchor, anchor_key = certs.make_anchor()
+        issuer, key = certs.make_issuer(anchor, anchor_key, not_before=TOMORROW)
+        cfg = {"trust": {"existingAnchorsPem": certs.cert_pem(anchor)},
+               "clusters": {**TWO, "east": {"context": "east", "issuer": {
+                   "certPem": certs.cert_pem(issuer), "keyPem": Secure(certs.key_pem(key))}}}}
+        refused(cfg, f"{KEY}:clusters.east.issuer", f"is not valid before {TOMORROW:%Y-%m-%d %H:%M}Z")
+
+    def test_a_supplied_anchor_not_valid_yet_is_refused_naming_its_key(self):
+        anchor, key = certs.make_anchor(not_before=TOMORROW)
+        refused(supplied_anchor(anchor, key), f"{KEY}:trust.anchor.certPem", "trust anchor", "is not valid before")
+
+    def test_an_existing_anchor_not_valid_yet_is_refused_naming_its_position(self):
+        good, _ = certs.make_anchor()
+        later, _ = certs.make_anchor(not_before=TOMORROW)
+        message = refused({"trust": {"existingAnchorsPem": certs.bundle_pem(good, later)}, "clusters": TWO},
+                          f"{KEY}:trust.existingAnchorsPem certificate 2", "is not valid before")
+        assert "certificate 1" not in message
+
+    def test_a_certificate_valid_since_a_minute_ago_is_installed(self):
+        anchor, key = certs.make_anchor(not_before=certs.utcnow() - dt.timedelta(minutes=1))
+        run = run_program(supplied_anchor(anchor, key))
+        assert bundle_of(run) == [anchor]
+
+
+class TestAnchorKeys:
+    """`linkerd check` accepts trust anchors with ECDSA P-256 or RSA 2048/4096 keys
+    (pkg/issuercerts/issuercerts.go); any other size is refused."""
+
+    def test_an_rsa_3072_anchor_is_refused_naming_its_key(self):
+        anchor, key = rsa_anchor(3072)
+        refused(supplied_anchor(anchor, key), f"{KEY}:trust.anchor.certPem", "is RSA-3072", "RSA 2048 or 4096")
+
+    def test_an_rsa_3072_existing_anchor_is_refused(self):
+        anchor, _ = rsa_anchor(3072)
+        refused({"trust": {"existingAnchorsPem": certs.cert_pem(anchor)}, "clusters": TWO},
+                f"{KEY}:trust.existingAnchorsPem certificate 1", "is RSA-3072")
+
+    @pytest.mark.parametrize("bits", [2048, 4096])
+    def test_rsa_anchors_linkerd_accepts_sign_the_issuers(self, bits):
+        anchor, key = rsa_anchor(bits)
+        run = run_program(supplied_anchor(anchor, key))
+        assert bundle_of(run) == [anchor]
+        for cluster in TWO:
+            issuer = run.monitor.one(SECRET, f"{cluster}-identity-issuer").inputs["stringData"]["tls.crt"]
+            [cert] = split_pem_bundle(issuer)
+            assert cert.issuer == anchor.subject
+
+    def test_an_ecdsa_anchor_on_another_curve_is_refused(self):
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        anchor, key = certs.make_anchor(curve=ec.SECP384R1())
+        refused(supplied_anchor(anchor, key), f"{KEY}:trust.anchor.certPem", "uses curve secp384r1")
