@@ -34,9 +34,9 @@ EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
 
 # module -> the test files that check what it decides (what reaches the cluster, what the user is told)
 MODULES: dict[str, list[str]] = {
-    "cert_checks": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py"],
-    "supplied_certs": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py"],
-    "trust": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py"],
+    "cert_checks": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
+    "supplied_certs": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
+    "trust": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
     # test_trust_across_stacks.py's three-stack scenarios take minutes per mutant: only its
     # request checks here (what the anchor's stack refuses to sign, one run each)
     "trust_exchange": ["tests/test_trust_checks.py", "tests/test_trust_across_stacks.py::"

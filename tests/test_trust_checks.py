@@ -106,3 +106,75 @@ class TestAnchorKeys:
 
         anchor, key = certs.make_anchor(curve=ec.SECP384R1())
         refused(supplied_anchor(anchor, key), f"{KEY}:trust.anchor.certPem", "uses curve secp384r1")
+
+
+ANCHOR, ANCHOR_KEY = certs.make_anchor()
+DAMAGED_KEY = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
+
+
+class TestWhatTheUserIsTold:
+    """The whole line the user reads for each unusable supplied key or certificate: it names the
+    config key and says what to give instead."""
+
+    @pytest.mark.parametrize("key_pem, line", [
+        ("not a key", "no PEM private key found (a `-----BEGIN EC PRIVATE KEY-----` or "
+                      "`-----BEGIN PRIVATE KEY-----` block)"),
+        (certs.key_pem(ANCHOR_KEY) + "trailing words", "text outside the PEM block"),
+        (DAMAGED_KEY, "not a readable private key (damaged base64 or DER, or an unsupported key type)"),
+    ])
+    def test_an_unusable_anchor_key(self, key_pem, line):
+        cfg = {"trust": {"anchor": {"certPem": certs.cert_pem(ANCHOR), "keyPem": Secure(key_pem)}}, "clusters": TWO}
+        assert f"  {KEY}:trust.anchor.keyPem: {line}" in refused(cfg).splitlines()
+
+    def test_a_certificate_without_a_subject_is_described_as_such(self):
+        """`describe` is how every certificate message names the certificate."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+
+        key = certs.new_key()
+        now = certs.utcnow()
+        nameless = (x509.CertificateBuilder().subject_name(x509.Name([])).issuer_name(x509.Name([]))
+                    .public_key(key.public_key()).serial_number(1)
+                    .not_valid_before(TOMORROW).not_valid_after(now + dt.timedelta(days=400))
+                    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                    .sign(key, hashes.SHA256()))
+        refused(supplied_anchor(nameless, key),
+                f"{KEY}:trust.anchor.certPem: trust anchor (no subject), expires "
+                f"{nameless.not_valid_after_utc:%Y-%m-%d} is not valid before")
+
+
+EAST_STACK = "organization/linkerd-multicluster/east"
+
+
+def member_run(bundle: str, cluster: dict) -> Exception:
+    """A member stack's `up` (trust.fromStack) against an anchor's stack that publishes `bundle`:
+    the error the member's user reads. Only then is the bundle known, so only the program can check."""
+    from harness.mocks import StackOutputs
+
+    cfg = {"trust": {"fromStack": EAST_STACK}, "clusters": {"west": {"context": "west", **cluster}}}
+    with pytest.raises(Exception) as caught:
+        # stack "member": no Pulumi.member.yaml in the folder, whose plaintext keys would be refused first
+        run_program(cfg, stack="member", stacks={EAST_STACK: StackOutputs(outputs={"trustAnchorsPem": bundle}, secret_names=[])})
+    return caught.value
+
+
+class TestAMemberChecksWhatTheAnchorsStackPublishes:
+    def test_an_expired_anchor_in_the_published_bundle_is_refused_with_every_finding(self):
+        past = certs.utcnow() - dt.timedelta(days=4000)
+        expired, _ = certs.make_anchor(not_before=past, not_after=past + dt.timedelta(days=3650))
+        message = str(member_run(certs.bundle_pem(ANCHOR, expired), {}))
+        assert message.splitlines() == [
+            "certificate check failed:",
+            f"  trust bundle of {EAST_STACK} certificate 2: trust anchor {expired.subject.rfc4514_string()}, "
+            f"expires {expired.not_valid_after_utc:%Y-%m-%d} has expired"]
+
+    def test_a_supplied_issuer_of_another_anchor_is_refused(self):
+        stranger, stranger_key = certs.make_anchor(cn="root.stranger")
+        issuer, key = certs.make_issuer(stranger, stranger_key)
+        issuer_cfg = {"issuer": {"certPem": certs.cert_pem(issuer), "keyPem": Secure(certs.key_pem(key))}}
+        message = str(member_run(certs.cert_pem(ANCHOR), issuer_cfg))
+        assert message.splitlines()[0] == "certificate check failed:"
+        assert message.splitlines()[1].startswith(
+            f"  cluster 'west' issuer: issuer {issuer.subject.rfc4514_string()}, expires "
+            f"{issuer.not_valid_after_utc:%Y-%m-%d} is not signed by any anchor of the trust bundle "
+            f"({ANCHOR.subject.rfc4514_string()}, expires {ANCHOR.not_valid_after_utc:%Y-%m-%d})")
