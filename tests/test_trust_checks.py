@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 import certs
 from harness.program import Run, Secure, run_program
@@ -162,11 +163,14 @@ class TestAMemberChecksWhatTheAnchorsStackPublishes:
     def test_an_expired_anchor_in_the_published_bundle_is_refused_with_every_finding(self):
         past = certs.utcnow() - dt.timedelta(days=4000)
         expired, _ = certs.make_anchor(not_before=past, not_after=past + dt.timedelta(days=3650))
-        message = str(member_run(certs.bundle_pem(ANCHOR, expired), {}))
+        rsa_3072, _ = rsa_anchor(3072)
+        message = str(member_run(certs.bundle_pem(ANCHOR, expired, rsa_3072), {}))
         assert message.splitlines() == [
             "certificate check failed:",
             f"  trust bundle of {EAST_STACK} certificate 2: trust anchor {expired.subject.rfc4514_string()}, "
-            f"expires {expired.not_valid_after_utc:%Y-%m-%d} has expired"]
+            f"expires {expired.not_valid_after_utc:%Y-%m-%d} has expired",
+            f"  trust bundle of {EAST_STACK} certificate 3: trust anchor {rsa_3072.subject.rfc4514_string()}, "
+            f"expires {rsa_3072.not_valid_after_utc:%Y-%m-%d} is RSA-3072; Linkerd accepts RSA 2048 or 4096"]
 
     def test_a_supplied_issuer_of_another_anchor_is_refused(self):
         stranger, stranger_key = certs.make_anchor(cn="root.stranger")
@@ -178,3 +182,93 @@ class TestAMemberChecksWhatTheAnchorsStackPublishes:
             f"  cluster 'west' issuer: issuer {issuer.subject.rfc4514_string()}, expires "
             f"{issuer.not_valid_after_utc:%Y-%m-%d} is not signed by any anchor of the trust bundle "
             f"({ANCHOR.subject.rfc4514_string()}, expires {ANCHOR.not_valid_after_utc:%Y-%m-%d})")
+
+
+def d(cert) -> str:
+    """How the messages name a certificate: subject and expiry day."""
+    return f"{cert.subject.rfc4514_string()}, expires {cert.not_valid_after_utc:%Y-%m-%d}"
+
+
+def anchor_case(**kw) -> tuple[dict, object]:
+    anchor, key = certs.make_anchor(**kw)
+    return supplied_anchor(anchor, key), anchor
+
+
+def issuer_line(**kw) -> tuple[dict, object]:
+    issuer, key = certs.make_issuer(ANCHOR, ANCHOR_KEY, **kw)
+    cfg = {"trust": {"existingAnchorsPem": certs.cert_pem(ANCHOR)},
+           "clusters": {**TWO, "east": {"context": "east", "issuer": {
+               "certPem": certs.cert_pem(issuer), "keyPem": Secure(certs.key_pem(key))}}}}
+    return cfg, issuer
+
+
+class TestEveryFindingReadsInFull:
+    """Each rule of `linkerd check`'s identity category, broken once, and the full line the user
+    reads for it (a config error names the key; the checks list every finding, one a line)."""
+
+    def test_anchor_rules(self):
+        from cryptography.hazmat.primitives import hashes
+
+        cfg, anchor = anchor_case(key_type="ed25519")
+        assert f"  {KEY}:trust.anchor.certPem: trust anchor {d(anchor)} has a Ed25519PublicKey; Linkerd accepts " \
+               "ECDSA P-256 or RSA" in refused(cfg).splitlines()
+        cfg, anchor = anchor_case(hash_alg=hashes.SHA384())
+        assert f"  {KEY}:trust.anchor.certPem: trust anchor {d(anchor)} is not signed with SHA-256" in refused(cfg).splitlines()
+        cfg, anchor = anchor_case(ca=False)
+        assert f"  {KEY}:trust.anchor.certPem: trust anchor {d(anchor)} is not a CA certificate" in refused(cfg).splitlines()
+
+    def test_issuer_rules(self):
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        where = f"  {KEY}:clusters.east.issuer"
+        cfg, issuer = issuer_line(curve=ec.SECP384R1())
+        assert f"{where}: issuer {d(issuer)} must have an ECDSA P-256 key (has secp384r1)" in refused(cfg).splitlines()
+        cfg, issuer = issuer_line(key_type="rsa")
+        assert f"{where}: issuer {d(issuer)} must have an ECDSA P-256 key (has RSAPublicKey)" in refused(cfg).splitlines()
+        cfg, issuer = issuer_line(hash_alg=hashes.SHA384())
+        assert f"{where}: issuer {d(issuer)} must be signed with ECDSA-SHA256 or SHA256-RSA" in refused(cfg).splitlines()
+        cfg, issuer = issuer_line(ca=False)
+        assert f"{where}: issuer {d(issuer)} must be a CA (an intermediate CA that signs proxy certificates)" \
+            in refused(cfg).splitlines()
+        past = certs.utcnow() - dt.timedelta(days=400)
+        cfg, issuer = issuer_line(not_before=past, not_after=past + dt.timedelta(days=365))
+        assert f"{where}: issuer {d(issuer)} has expired" in refused(cfg).splitlines()
+
+    def test_a_certificate_running_out_is_a_warning_in_full(self):
+        issuer, key = certs.make_issuer(ANCHOR, ANCHOR_KEY, not_after=certs.utcnow() + dt.timedelta(days=30, hours=1))
+        cfg = {"trust": {"existingAnchorsPem": certs.cert_pem(ANCHOR)},
+               "clusters": {"east": {"context": "east", "issuer": {
+                   "certPem": certs.cert_pem(issuer), "keyPem": Secure(certs.key_pem(key))}}}}
+        run = run_program(cfg)
+        assert f"cluster 'east' issuer: issuer {d(issuer)} is valid for 30 more days (`linkerd check` warns " \
+               "under 60); rotate it" in run.warnings
+        # and it is installed: a warning does not stop the program
+        assert run.monitor.one(SECRET, "east-identity-issuer").inputs["stringData"]["tls.crt"].strip() == \
+            certs.cert_pem(issuer).strip()
+
+    @pytest.mark.parametrize("text, line", [
+        (certs.cert_pem(ANCHOR) + "trailing", "text outside the PEM blocks ('trailing'...)"),
+        (certs.cert_pem(ANCHOR) + certs.key_pem(ANCHOR_KEY),
+         "block 2 is a EC PRIVATE KEY, not a CERTIFICATE (Linkerd's decoder stops at it and drops the anchors after it)"),
+        ("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+         "block 1 is not a readable X.509 certificate (damaged base64 or DER, or a key type `cryptography` cannot read)"),
+        ("no certificate here", "no PEM certificate found"),
+    ])
+    def test_an_unreadable_bundle(self, text, line):
+        cfg = {"trust": {"existingAnchorsPem": text}, "clusters": TWO}
+        assert f"  {KEY}:trust.existingAnchorsPem: {line}" in refused(cfg).splitlines()
+
+    @pytest.mark.parametrize("key_pem, line", [
+        (certs.key_pem(ANCHOR_KEY) * 2, "holds 2 PEM blocks; give exactly one private key"),
+        ("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+         "the key is encrypted; give it unencrypted (as secret config)"),
+        (certs.cert_pem(ANCHOR), "is a CERTIFICATE, not a private key"),
+        # a traditional PEM with `Proc-Type: 4,ENCRYPTED`, as `openssl ec -aes256` writes it
+        (ANCHOR_KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                  serialization.BestAvailableEncryption(b"pw")).decode(),
+         "the key is encrypted; give it unencrypted (as secret config)"),
+    ])
+    def test_more_unusable_anchor_keys(self, key_pem, line):
+        cfg = {"trust": {"anchor": {"certPem": certs.cert_pem(ANCHOR), "keyPem": Secure(key_pem)}}, "clusters": TWO}
+        assert f"  {KEY}:trust.anchor.keyPem: {line}" in refused(cfg).splitlines()
