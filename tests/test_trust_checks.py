@@ -272,3 +272,84 @@ class TestEveryFindingReadsInFull:
     def test_more_unusable_anchor_keys(self, key_pem, line):
         cfg = {"trust": {"anchor": {"certPem": certs.cert_pem(ANCHOR), "keyPem": Secure(key_pem)}}, "clusters": TWO}
         assert f"  {KEY}:trust.anchor.keyPem: {line}" in refused(cfg).splitlines()
+
+
+STRANGER, STRANGER_KEY = certs.make_anchor(cn="root.stranger")
+
+
+def with_issuer(issuer_pem: str, key, trust: dict) -> dict:
+    return {"trust": trust, "clusters": {**TWO, "east": {"context": "east", "issuer": {
+        "certPem": issuer_pem, "keyPem": Secure(certs.key_pem(key))}}}}
+
+
+class TestSuppliedCertificatesInConfig:
+    """Supplied anchors and issuers are checked against each other before anything is registered:
+    every problem is listed, each under its key, and one problem does not hide behind another."""
+
+    def test_an_anchor_key_of_another_certificate(self):
+        _, other = certs.make_anchor()
+        cfg = {"trust": {"anchor": {"certPem": certs.cert_pem(ANCHOR), "keyPem": Secure(certs.key_pem(other))}},
+               "clusters": TWO}
+        assert f"  {KEY}:trust.anchor.keyPem: is not the key of trust.anchor.certPem ({d(ANCHOR)}); give that " \
+               "certificate's key" in refused(cfg).splitlines()
+
+    def test_an_issuer_key_of_another_certificate(self):
+        issuer, _ = certs.make_issuer(ANCHOR, ANCHOR_KEY)
+        _, other = certs.make_issuer(ANCHOR, ANCHOR_KEY)
+        cfg = with_issuer(certs.cert_pem(issuer), other, {"existingAnchorsPem": certs.cert_pem(ANCHOR)})
+        assert f"  {KEY}:clusters.east.issuer.keyPem: the issuer's private key does not match its certificate " \
+               f"({d(issuer)}); give that certificate's key" in refused(cfg).splitlines()
+
+    def test_an_issuer_of_an_anchor_outside_the_bundle_names_both_and_the_way_out(self):
+        issuer, key = certs.make_issuer(STRANGER, STRANGER_KEY)
+        cfg = with_issuer(certs.cert_pem(issuer), key, {"existingAnchorsPem": certs.cert_pem(ANCHOR)})
+        assert refused(cfg).splitlines() == [
+            "invalid stack configuration:",
+            f"  {KEY}:clusters.east.issuer.certPem: cannot serve as cluster 'east' issuer: issuer {d(issuer)} "
+            f"(issued by CN=root.stranger) is not signed by any anchor of the trust bundle ({d(ANCHOR)}); proxies "
+            "would reject its certificates. Add the anchor that signed it to trust.existingAnchorsPem (or supply it "
+            "as trust.anchor), or remove the issuer to have one generated"]
+
+    def test_an_issuer_with_only_a_generated_anchor_to_chain_to(self):
+        issuer, key = certs.make_issuer(STRANGER, STRANGER_KEY)
+        message = refused(with_issuer(certs.cert_pem(issuer), key, {}))
+        assert "is not signed by any anchor of the trust bundle (only the anchor this stack generates, which never " \
+               "signed an existing issuer); proxies would reject its certificates" in message
+
+    def test_an_issuer_signed_by_the_supplied_anchor_or_an_existing_one_is_installed(self):
+        issuer, key = certs.make_issuer(STRANGER, STRANGER_KEY)
+        trust = {"existingAnchorsPem": certs.cert_pem(STRANGER),
+                 "anchor": {"certPem": certs.cert_pem(ANCHOR), "keyPem": Secure(certs.key_pem(ANCHOR_KEY))}}
+        run = run_program(with_issuer(certs.cert_pem(issuer), key, trust))
+        assert bundle_of(run) == [STRANGER, ANCHOR]
+        assert run.monitor.one(SECRET, "east-identity-issuer").inputs["stringData"]["tls.crt"].strip() == \
+            certs.cert_pem(issuer).strip()
+
+    def test_two_certificates_as_an_issuer(self):
+        issuer, key = certs.make_issuer(ANCHOR, ANCHOR_KEY)
+        cfg = with_issuer(certs.bundle_pem(issuer, ANCHOR), key, {"existingAnchorsPem": certs.cert_pem(ANCHOR)})
+        assert refused(cfg).splitlines() == [
+            "invalid stack configuration:",
+            f"  {KEY}:clusters.east.issuer.certPem: holds 2 certificates; give exactly one"]
+
+    @pytest.mark.parametrize("trust, line", [
+        ({"existingAnchorsPem": "not a certificate"}, f"  {KEY}:trust.existingAnchorsPem: no PEM certificate found"),
+        ({"anchor": {"certPem": "not a certificate", "keyPem": Secure(certs.key_pem(ANCHOR_KEY))}},
+         f"  {KEY}:trust.anchor.certPem: no PEM certificate found"),
+    ])
+    def test_an_unreadable_bundle_is_the_only_error_not_also_every_issuer(self, trust, line):
+        """With part of the bundle unreadable, whether an issuer chains to it cannot be known: the user
+        is told what to fix, not also that a good issuer does not chain."""
+        issuer, key = certs.make_issuer(ANCHOR, ANCHOR_KEY)
+        assert refused(with_issuer(certs.cert_pem(issuer), key, trust)).splitlines() == ["invalid stack configuration:", line]
+
+    def test_every_problem_is_listed(self):
+        issuer, _ = certs.make_issuer(STRANGER, STRANGER_KEY)
+        expired, _ = certs.make_anchor(not_before=certs.utcnow() - dt.timedelta(days=20),
+                                       not_after=certs.utcnow() - dt.timedelta(days=1))
+        cfg = with_issuer(certs.cert_pem(issuer), ANCHOR_KEY, {"existingAnchorsPem": certs.bundle_pem(ANCHOR, expired)})
+        lines = refused(cfg).splitlines()
+        assert lines[0] == "invalid stack configuration:"
+        assert [line.split(": ")[0] for line in lines[1:]] == [
+            f"  {KEY}:trust.existingAnchorsPem certificate 2", f"  {KEY}:clusters.east.issuer.keyPem",
+            f"  {KEY}:clusters.east.issuer.certPem"]
