@@ -98,3 +98,23 @@ def test_the_config_map_a_source_may_read_is_only_linkerd_config(mesh_run):
         config_maps = [rule for rule in role["rules"] if "configmaps" in rule["resources"] or "*" in rule["resources"]]
         assert config_maps and all(rule.get("resourceNames") == ["linkerd-config"] for rule in config_maps)
         assert not any("secrets" in rule["resources"] for rule in role["rules"])
+
+
+@pytest.mark.parametrize("missing", ["token", "ca.crt"])
+def test_a_token_secret_the_token_controller_has_not_filled_stops_the_run_naming_it(missing):
+    """No kubeconfig is ever written without a token and the API server's CA: the run stops and
+    says which Secret to look at (here its state lacks one of the two, as before the controller ran)."""
+    from harness.engine import Engine
+
+    config = config_file(ROOT / "examples" / "Pulumi.mesh.yaml")
+    engine = Engine()
+    engine.init("mesh")
+    engine.up("mesh", config)
+    [token] = [r for r in engine.state("mesh").values()
+               if r.typ == SECRET and r.outputs.get("metadata", {}).get("name") == "linkerd-service-mirror-remote-access-west-token"]
+    del token.outputs["data"][missing]
+    with pytest.raises(Exception) as failed:
+        engine.up("mesh", config)
+    assert "Secret linkerd-service-mirror-remote-access-west-token (access for 'west') has no token yet: the Kubernetes " \
+           "token controller fills it in after the Secret is created. Check that the ServiceAccount exists, then run " \
+           "`pulumi up` again." in str(failed.value)
