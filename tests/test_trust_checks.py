@@ -353,3 +353,78 @@ class TestSuppliedCertificatesInConfig:
         assert [line.split(": ")[0] for line in lines[1:]] == [
             f"  {KEY}:trust.existingAnchorsPem certificate 2", f"  {KEY}:clusters.east.issuer.keyPem",
             f"  {KEY}:clusters.east.issuer.certPem"]
+
+
+MEMBER_STACK = "organization/linkerd-multicluster/west"
+
+
+def anchor_stack_run(entry) -> str:
+    """The anchor's stack (`trust.members: [west]`) when west publishes `entry` as its request
+    for cluster west: the error its user reads."""
+    from harness.mocks import StackOutputs
+
+    cfg = {"trust": {"members": [MEMBER_STACK]}, "clusters": {"east": {"context": "east"}}}
+    with pytest.raises(Exception) as caught:
+        run_program(cfg, stack="east", stacks={MEMBER_STACK: StackOutputs(
+            outputs={"issuerRequests": {"west": entry}}, secret_names=[])})
+    return str(caught.value)
+
+
+def request_pem(key=None, tamper: bool = False) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    key = key or certs.new_key()
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "identity.linkerd.cluster.local")]))
+           .sign(key, hashes.SHA256()))
+    der = bytearray(csr.public_bytes(serialization.Encoding.DER))
+    if tamper:
+        der[-1] ^= 1  # the signature no longer matches: a request someone altered after signing
+    return x509.load_der_x509_csr(bytes(der)).public_bytes(serialization.Encoding.PEM).decode()
+
+
+class TestTheAnchorsStackChecksEachRequest:
+    """What a member publishes crosses stacks as plain data; the anchor's stack signs only a request
+    Linkerd can use, and otherwise names the member stack and the entry."""
+
+    WHERE = f"issuerRequests.west of stack {MEMBER_STACK}"
+
+    @pytest.mark.parametrize("entry", [
+        "a string",
+        {"generation": 0},
+        {"generation": 0, "csrPem": 7},
+        {"csrPem": "x"},
+        {"generation": "0", "csrPem": "x"},
+        {"generation": True, "csrPem": "x"},
+        {"generation": 1.5, "csrPem": "x"},
+        {"generation": -1, "csrPem": "x"},
+    ], ids=["not-a-map", "no-csr", "csr-not-text", "no-generation", "generation-text", "generation-bool",
+            "generation-fraction", "generation-negative"])
+    def test_a_malformed_entry(self, entry):
+        assert f"{self.WHERE}: expected {{generation, csrPem}}" in anchor_stack_run(entry)
+
+    def test_text_that_is_no_request(self):
+        assert f"{self.WHERE}: not a PEM certificate request (" in anchor_stack_run({"generation": 0, "csrPem": "nope"})
+
+    def test_a_request_whose_signature_does_not_match(self):
+        message = anchor_stack_run({"generation": 0, "csrPem": request_pem(tamper=True)})
+        assert f"{self.WHERE}: Linkerd issuers need a self-signed ECDSA P-256 request" in message
+
+    @pytest.mark.parametrize("generation", [0, 2.0])
+    def test_a_usable_request_is_signed_for_the_member(self, generation):
+        """2.0 is how a JSON number comes back from another stack: a whole number all the same."""
+        from cryptography import x509
+        from harness.mocks import StackOutputs
+
+        key = certs.new_key()
+        cfg = {"trust": {"members": [MEMBER_STACK]}, "clusters": {"east": {"context": "east"}}}
+        run = run_program(cfg, stack="east", stacks={MEMBER_STACK: StackOutputs(
+            outputs={"issuerRequests": {"west": {"generation": generation, "csrPem": request_pem(key)}}}, secret_names=[])})
+        signed = run.outputs["signedIssuers"]["west"]
+        assert signed["generation"] == int(generation) and signed["stack"] == MEMBER_STACK
+        cert = x509.load_pem_x509_certificate(signed["certPem"].encode())
+        assert cert.public_key() == key.public_key()
+        [anchor] = bundle_of(run)
+        assert cert.issuer == anchor.subject
