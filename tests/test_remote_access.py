@@ -18,6 +18,7 @@ from harness.program import ROOT, Run, config_file, run_program
 ROLE, BINDING, ACCOUNT = ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
                           "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "kubernetes:core/v1:ServiceAccount")
 SECRET = "kubernetes:core/v1:Secret"
+INSTALL = "linkerd-multicluster:install:ClusterInstall"
 NAMESPACE = "linkerd-multicluster"
 
 
@@ -82,6 +83,14 @@ def test_every_source_gets_exactly_the_upstream_charts_remote_access_in_its_targ
             assert token["metadata"]["namespace"] == want["Secret"]["metadata"]["namespace"]
             sa_annotation = "kubernetes.io/service-account.name"
             assert token["metadata"]["annotations"][sa_annotation] == want["Secret"]["metadata"]["annotations"][sa_annotation]
+        # the chart's labels on every object (`linkerd multicluster uninstall` and `check` select
+        # the extension's objects by them)
+        for name in accounts:
+            for kind, ours in (("ServiceAccount", accounts[name]), ("ClusterRoleBinding", bindings[name]),
+                               ("Secret", secrets[f"{name}-token"]),
+                               ("ClusterRole", roles[bindings[name]["roleRef"]["name"]])):
+                [want] = [o for o in expected if o["kind"] == kind and o["metadata"]["name"].startswith(name)]
+                assert want["metadata"]["labels"].items() <= ours["metadata"]["labels"].items(), (kind, name)
         # and no other grant to the service mirror's accounts in that cluster
         assert set(bindings) == set(accounts)
         assert all(any(s["name"] in accounts for s in b["subjects"]) for b in bindings.values())
@@ -118,3 +127,19 @@ def test_a_token_secret_the_token_controller_has_not_filled_stops_the_run_naming
     assert "Secret linkerd-service-mirror-remote-access-west-token (access for 'west') has no token yet: the Kubernetes " \
            "token controller fills it in after the Secret is created. Check that the ServiceAccount exists, then run " \
            "`pulumi up` again." in str(failed.value)
+
+
+def test_every_remote_access_object_sits_under_its_target_clusters_install(mesh_run):
+    """Where `pulumi preview` and `pulumi stack` show them, and what their URNs (so an upgrade's
+    plan) depend on: each target's access objects under that target's install."""
+    _, run = mesh_run
+    by_urn = run.monitor.by_urn()
+    for kind in (ROLE, BINDING, ACCOUNT, SECRET):
+        for r in run.monitor.by_type(kind):
+            if not r.inputs["metadata"]["name"].startswith("linkerd-service-mirror-remote-access"):
+                continue
+            chain, node = [], r
+            while node.parent in by_urn:
+                node = by_urn[node.parent]
+                chain.append((node.typ, node.name))
+            assert (INSTALL, r.provider_name) in chain, (kind, r.name, chain)
