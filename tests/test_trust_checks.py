@@ -430,3 +430,12 @@ class TestTheAnchorsStackChecksEachRequest:
         assert cert.public_key() == key.public_key()
         [anchor] = bundle_of(run)
         assert cert.issuer == anchor.subject
+
+    def test_an_issuer_is_not_taken_for_signed_by_an_anchor_of_the_same_name_and_another_key_type(self):
+        """The bundle's only anchor is an Ed25519 one named like the issuer's real (ECDSA) anchor:
+        both problems are reported, the anchor's key type and the issuer that chains to nothing."""
+        ed_anchor, _ = certs.make_anchor(key_type="ed25519")  # the default anchor name, as ANCHOR's
+        issuer, key = certs.make_issuer(ANCHOR, ANCHOR_KEY)
+        lines = refused(with_issuer(certs.cert_pem(issuer), key, {"existingAnchorsPem": certs.cert_pem(ed_anchor)})).splitlines()
+        assert {line.split(": ")[0] for line in lines[1:]} == {
+            f"  {KEY}:trust.existingAnchorsPem certificate 1", f"  {KEY}:clusters.east.issuer.certPem"}
