@@ -151,3 +151,19 @@ def test_every_remote_access_object_sits_under_its_target_clusters_install(mesh_
                 assert types[:2] == [INSTALL, MESH] and chain[0][1] == r.provider_name, (r.name, chain)
             else:
                 assert types[:3] == [ACCESS, INSTALL, MESH] and chain[1][1] == r.provider_name, (r.name, chain)
+
+
+def test_a_sources_grant_is_found_by_its_cluster_name_label(mesh_run):
+    """`kubectl get sa,secret,clusterrolebinding -l multicluster.linkerd.io/cluster-name=<source>` in a
+    target lists that source's grant and nothing else: how a user finds (or audits) one grant."""
+    _, run = mesh_run
+    found = {}
+    for kind in (ACCOUNT, BINDING, SECRET):
+        for r in run.monitor.by_type(kind):
+            name = r.inputs["metadata"]["name"]
+            if name.startswith("linkerd-service-mirror-remote-access-"):
+                source = name.removeprefix("linkerd-service-mirror-remote-access-").removesuffix("-token")
+                labels = r.inputs["metadata"].get("labels") or {}
+                assert labels.get("multicluster.linkerd.io/cluster-name") == source, (kind, name, labels)
+                found.setdefault(kind, set()).add(source)
+    assert len(found) == 3 and found[ACCOUNT] == found[BINDING] == found[SECRET]
