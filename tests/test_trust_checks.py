@@ -176,12 +176,14 @@ class TestAMemberChecksWhatTheAnchorsStackPublishes:
         stranger, stranger_key = certs.make_anchor(cn="root.stranger")
         issuer, key = certs.make_issuer(stranger, stranger_key)
         issuer_cfg = {"issuer": {"certPem": certs.cert_pem(issuer), "keyPem": Secure(certs.key_pem(key))}}
-        message = str(member_run(certs.cert_pem(ANCHOR), issuer_cfg))
+        other, _ = certs.make_anchor(cn="root.other")
+        message = str(member_run(certs.bundle_pem(ANCHOR, other), issuer_cfg))
         assert message.splitlines()[0] == "certificate check failed:"
-        assert message.splitlines()[1].startswith(
+        assert message.splitlines()[1].startswith(  # every anchor it could have chained to, named
             f"  cluster 'west' issuer: issuer {issuer.subject.rfc4514_string()}, expires "
             f"{issuer.not_valid_after_utc:%Y-%m-%d} is not signed by any anchor of the trust bundle "
-            f"({ANCHOR.subject.rfc4514_string()}, expires {ANCHOR.not_valid_after_utc:%Y-%m-%d})")
+            f"({ANCHOR.subject.rfc4514_string()}, expires {ANCHOR.not_valid_after_utc:%Y-%m-%d}; "
+            f"CN=root.other, expires {other.not_valid_after_utc:%Y-%m-%d})")
 
 
 def d(cert) -> str:
@@ -216,6 +218,18 @@ class TestEveryFindingReadsInFull:
         assert f"  {KEY}:trust.anchor.certPem: trust anchor {d(anchor)} is not signed with SHA-256" in refused(cfg).splitlines()
         cfg, anchor = anchor_case(ca=False)
         assert f"  {KEY}:trust.anchor.certPem: trust anchor {d(anchor)} is not a CA certificate" in refused(cfg).splitlines()
+
+    def test_an_anchor_without_basic_constraints_is_not_a_ca(self):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes
+
+        key = certs.new_key()
+        name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "root.linkerd.cluster.local")])
+        bare = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(1).not_valid_before(certs.utcnow() - dt.timedelta(days=1))
+                .not_valid_after(certs.utcnow() + dt.timedelta(days=400)).sign(key, hashes.SHA256()))
+        assert f"  {KEY}:trust.anchor.certPem: trust anchor {d(bare)} is not a CA certificate" \
+            in refused(supplied_anchor(bare, key)).splitlines()
 
     def test_issuer_rules(self):
         from cryptography.hazmat.primitives import hashes
