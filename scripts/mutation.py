@@ -123,7 +123,6 @@ def main(argv: list[str]) -> int:
     modules = args.modules or list(MODULES)
     report = Path(args.report)
     report.mkdir(parents=True, exist_ok=True)
-    equivalents = listed_equivalents()
 
     results: dict[str, dict[str, tuple[str, str]]] = {}
     with open(report / "mutmut.log", "w") as log:
@@ -131,6 +130,7 @@ def main(argv: list[str]) -> int:
             print(f"mutating components/{module}.py against {' '.join(MODULES[module])}", flush=True)
             results[module] = run_module(module, MODULES[module], args.max_children, log)
 
+    equivalents = listed_equivalents()  # read now: the file may be edited while mutmut runs
     lines, summary, survivors_total = [], {}, 0
     totals = {"total": 0, "killed": 0, "equivalent": 0}
     for module, found in results.items():
