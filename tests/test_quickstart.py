@@ -28,7 +28,7 @@ BASH = shutil.which("bash") or "/bin/bash"
 EAST_STACK = "organization/linkerd-multicluster/east"
 WEST_STACK = "organization/linkerd-multicluster/west"
 PLACEHOLDER = {"east": "192.0.2.10", "west": "192.0.2.20"}
-SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", ".hypothesis", ".pytest_cache", "__pycache__"}
+SKIPPED_DIRS = {".git", ".venv", ".venv-e2e", "venv", "mutants", "node_modules", ".hypothesis", ".pytest_cache", "__pycache__"}
 
 
 def quickstart(tmp_path: Path, *args: str, path: str | None = None, **extra: str) -> subprocess.CompletedProcess:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -138,10 +139,17 @@ class TestPerClusterStacks:
     """Three stacks, one cluster each, fully meshed; each target grants exactly its sources."""
 
     def test_a_stack_that_references_a_stack_not_created_yet_fails(self):
+        """c1 reads c2 and c3 (its members and link targets), neither created yet. The SDK sends
+        the two StackReference reads from its thread pool, so which one the engine fails first
+        depends on thread timing (and so, here, on which tests warmed the pool), as it does with
+        the real engine: the error names one or both, never another stack, and nothing is done."""
         engine = Engine(organization="org")
         engine.init(STACKS["c1"])
-        with pytest.raises(EngineError, match=r'unknown stack "org/linkerd-multicluster/c2"'):
+        with pytest.raises(EngineError) as failed:
             engine.up(STACKS["c1"], per_cluster_config("c1"))
+        named = [re.fullmatch(r'unknown stack "org/linkerd-multicluster/(c[0-9])"', m) for m in failed.value.messages]
+        assert named and all(named), failed.value.messages
+        assert {m.group(1) for m in named} <= {"c2", "c3"}
 
     def test_first_pass_warns_and_the_documented_order_links_everything(self):
         engine = per_cluster_engine()

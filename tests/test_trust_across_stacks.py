@@ -132,6 +132,39 @@ def test_a_member_publishes_a_request_for_its_own_key_and_installs_the_certifica
     assert "west" not in mesh.last["east"].outputs["issuerCertsPem"]
 
 
+
+def test_a_member_refuses_a_certificate_signed_for_another_key_and_keeps_its_issuer(mesh: Mesh):
+    """A certificate east signed, valid and chaining to the bundle, but for north's key, published
+    as west's (a re-keyed member, or a mix-up in the anchor's stack): the control plane would get a
+    certificate and a key that do not belong together, and no proxy of west would get an identity."""
+    import copy
+
+    running = mesh.engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"]
+    outputs = mesh.engine.stacks[fq("east")].outputs = copy.deepcopy(mesh.engine.stacks[fq("east")].outputs)
+    outputs["signedIssuers"]["west"]["certPem"] = outputs["signedIssuers"]["north"]["certPem"]
+    with pytest.raises(Exception, match=r"the issuer certificate organization/linkerd-multicluster/east signed for "
+                                        r"'west' is not for this stack's issuer key"):
+        mesh.up("west")
+    assert mesh.engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"] == running
+
+
+def test_a_member_with_a_supplied_issuer_of_another_anchor_installs_nothing(mesh: Mesh):
+    """A member's own issuer (clusters.<name>.issuer) is only known to chain once the anchor's
+    bundle is read from the other stack: the program must check it then, not only parse it.
+    (north: the repository has no Pulumi.north.yaml whose plaintext leaves the program would check.)"""
+    import certs
+    from harness.program import Secure
+
+    stranger, stranger_key = certs.make_anchor()
+    issuer, key = certs.make_issuer(stranger, stranger_key)
+    running = mesh.engine.world.get("north", "Secret", "linkerd/linkerd-identity-issuer")["stringData"]
+    mesh.config["north"]["clusters"]["north"]["issuer"] = {"certPem": certs.cert_pem(issuer),
+                                                           "keyPem": Secure(certs.key_pem(key))}
+    with pytest.raises(Exception, match=r"cluster 'north' issuer: issuer CN=identity.linkerd.cluster.local, expires .* "
+                                        r"is not signed by any anchor of the trust bundle"):
+        mesh.up("north")
+    assert mesh.engine.world.get("north", "Secret", "linkerd/linkerd-identity-issuer")["stringData"] == running
+
 # -- findings 3 and 4: rotation across stacks, lagging stacks ----------------------------------
 
 ROTATION = ({"rotation": "add-anchor"}, {"rotation": "reissue-issuers"}, {"anchorGeneration": 1})
@@ -260,24 +293,31 @@ def test_a_member_keeps_its_installed_key_until_the_anchors_stack_signed_the_new
 
 def csr_pem(key) -> str:
     from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
     from cryptography.x509.oid import NameOID
 
     request = (x509.CertificateSigningRequestBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "identity.linkerd.cluster.local")]))
-               .sign(key, hashes.SHA256()))
+               # Ed25519 signs without a separate hash
+               .sign(key, None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()))
     return request.public_bytes(serialization.Encoding.PEM).decode()
 
 
 @pytest.mark.parametrize("cluster, key, refusal", [
     ("west", "rsa", r"'west': Linkerd issuers need a self-signed ECDSA P-256 request"),
+    # ECDSA on another curve: `linkerd check` refuses an issuer that is not P-256 (pkg/issuercerts)
+    ("west", "p384", r"'west': Linkerd issuers need a self-signed ECDSA P-256 request"),
+    ("west", "ed25519", r"'west': Linkerd issuers need a self-signed ECDSA P-256 request"),
     ("east", "p256", r"'east': trust.members gives this stack the clusters west only"),
     ("West!", "p256", r"'West!': trust.members gives this stack the clusters west only"),
 ])
 def test_the_anchors_stack_signs_only_usable_requests_for_the_members_own_clusters(cluster, key, refusal):
     """What it does not sign is a warning naming the member: one member cannot stop its `up`."""
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-    private = rsa.generate_private_key(65537, 2048) if key == "rsa" else ec.generate_private_key(ec.SECP256R1())
+    private = {"rsa": lambda: rsa.generate_private_key(65537, 2048), "p384": lambda: ec.generate_private_key(ec.SECP384R1()),
+               "ed25519": ed25519.Ed25519PrivateKey.generate,
+               "p256": lambda: ec.generate_private_key(ec.SECP256R1())}[key]()
     engine = Engine()
     engine.init("east", "west")
     engine.stacks[fq("west")].outputs = {"issuerRequests": {cluster: {"generation": 0, "csrPem": csr_pem(private)}}}

@@ -33,7 +33,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 MAIN = WORKFLOWS / "pulumi.yml"
-FILES = [MAIN]
+MUTATION = WORKFLOWS / "mutation.yml"
+# Every workflow gets the generic checks (schema, actionlint, pinned actions, no secret in a
+# shell command); the rules of the deployment workflow are tested on MAIN only.
+FILES = [MAIN, MUTATION]
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 
@@ -248,8 +251,12 @@ def backend_step(job_id: str) -> dict[str, Any]:
 def test_triggers_are_pull_requests_and_pushes_to_main() -> None:
     on = load(MAIN)["on"]
     assert on == {"pull_request": {"branches": ["main"]}, "push": {"branches": ["main"]}}
-    # No other workflow: nothing runs on pull_request_target, workflow_run or workflow_call.
-    assert sorted(p.name for p in WORKFLOWS.iterdir()) == ["pulumi.yml"]
+    # No other workflow: nothing runs on pull_request_target, workflow_run or workflow_call; the
+    # mutation run only on its schedule (or by hand), with no secret and a read-only token.
+    assert sorted(p.name for p in WORKFLOWS.iterdir()) == ["mutation.yml", "pulumi.yml"]
+    assert set(load(MUTATION)["on"]) == {"schedule", "workflow_dispatch"}
+    assert "secrets." not in MUTATION.read_text()
+    assert [job["permissions"] for job in jobs(MUTATION).values()] == [{"contents": "read"}]
 
 
 def test_every_remote_action_is_pinned_to_a_commit_with_its_version() -> None:
@@ -264,7 +271,7 @@ def test_every_remote_action_is_pinned_to_a_commit_with_its_version() -> None:
             assert SHA_REF.match(ref), f"{path.name}: {ref} is not pinned to a full commit SHA"
             assert m["comment"] and re.match(r"^v\d+\.\d+\.\d+\b", m["comment"]), f"{ref}: no `# vX.Y.Z`"
             seen.add(ref.split("@")[0])
-    assert seen == {"actions/checkout", "actions/setup-python", "pulumi/actions"}
+    assert seen == {"actions/checkout", "actions/setup-python", "pulumi/actions", "actions/upload-artifact"}
 
 
 def test_permissions_are_empty_by_default_and_minimal_per_job() -> None:
