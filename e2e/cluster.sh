@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # One kubelet-less Kubernetes control plane (sourced by e2e/inside.sh): etcd, kube-apiserver,
 # kube-controller-manager (token Secrets, endpoints, Deployments, namespaces, garbage collection),
-# kube-scheduler and kwok (one fake Node; Pods become Ready), each on the cluster's own loopback
+# kube-scheduler and kwok (three fake Nodes; Pods become Ready), each on the cluster's own loopback
 # address, with a kube context named after the cluster in $KUBECONFIG.
 
 # pki DIR IP: a cluster CA, the apiserver's serving certificate (its loopback address and the
@@ -80,19 +80,23 @@ wait_ready() {
   kwok --kubeconfig "$dir/admin.kubeconfig" --config "$E2E_CACHE/kwok-stages.yaml" --manage-all-nodes=true \
     --cidr "10.$((100 + index)).0.1/16" --node-ip "$ip" --server-address "$ip:10247" \
     >"$dir/kwok.log" 2>&1 &
-  kubectl --context "$name" apply -f - >/dev/null <<NODE
+  # Three Nodes: the charts' `ha` settings spread replicas with required anti-affinity per host.
+  local node
+  for node in 1 2 3; do
+    kubectl --context "$name" apply -f - >/dev/null <<NODE
 apiVersion: v1
 kind: Node
 metadata:
-  name: $name-node
-  labels: {kubernetes.io/hostname: $name-node, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok}
+  name: $name-node-$node
+  labels: {kubernetes.io/hostname: $name-node-$node, kubernetes.io/os: linux, kubernetes.io/arch: amd64, type: kwok}
   annotations: {node.alpha.kubernetes.io/ttl: "0", kwok.x-k8s.io/node: fake}
 status:
   allocatable: {cpu: "64", memory: 256Gi, pods: "250"}
   capacity: {cpu: "64", memory: 256Gi, pods: "250"}
 NODE
+  done
   for ((i = 0; i < 120; i++)); do
-    kubectl --context "$name" get node "$name-node" \
+    kubectl --context "$name" get node "$name-node-3" \
       -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -q True &&
       kubectl --context "$name" get serviceaccount default >/dev/null 2>&1 && return 0
     sleep 1

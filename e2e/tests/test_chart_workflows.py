@@ -62,16 +62,42 @@ def test_the_install_converges_and_previews_no_change(installed):
     assert installed.preview().changed() == {}
 
 
+# `ha` sets the injector's webhookFailurePolicy to Fail (values-ha.yaml). The tier's apiservers reach
+# no webhook (kwok pods run nothing and the namespace has no route), so every injected pod would be
+# refused; the `ha` steps keep the policy at Ignore, on both tiers alike.
+REACHABLE_WEBHOOKS_ONLY = {"extraValues": {"controlPlane": {"webhookFailurePolicy": "Ignore"}}}
+
+
+def install(step: dict) -> Install:
+    extra = (step.get("extraValues") or {}).get("controlPlane") or {}
+    return Install(CLUSTER, version=step["version"], ha=step.get("ha", False), extra_control_plane=extra)
+
+
 @pytest.mark.parametrize("before, after", [
     ({"version": "2026.8.2"}, {"version": "2026.8.3"}),
-    ({"version": "2026.8.3"}, {"version": "2026.8.3", "ha": True}),
-    ({"version": "2026.8.3", "ha": True}, {"version": "2026.8.3"}),
+    ({"version": "2026.8.3", **REACHABLE_WEBHOOKS_ONLY}, {"version": "2026.8.3", "ha": True, **REACHABLE_WEBHOOKS_ONLY}),
+    ({"version": "2026.8.3", "ha": True, **REACHABLE_WEBHOOKS_ONLY}, {"version": "2026.8.3", **REACHABLE_WEBHOOKS_ONLY}),
 ], ids=["upgrade-8.2-to-8.3", "ha-on", "ha-off"])
 def test_the_models_plan_is_the_engines(installed, before, after):
-    installed.up(program=program(Install(CLUSTER, **before)))
-    real = installed.preview(program=program(Install(CLUSTER, **after)))
+    installed.up(program=program(install(before)))
+    converge(installed, program(install(before)))
+    real = installed.preview(program=program(install(after)))
     assert real.changed(), "the change planned nothing"
     diff = differences(real, model_plan(before, after))
-    installed.up(program=program(Install(CLUSTER, **after)))
-    assert installed.preview(program=program(Install(CLUSTER, **after))).changed() == {}
     assert diff == [], "\n".join(diff)
+    installed.up(program=program(install(after)))
+    converge(installed, program(install(after)))
+
+
+def converge(stack: Stack, run) -> None:
+    """After the change's `up`, a preview shows no change, or a second `up` brings it there.
+
+    Observed on the real tier (pulumi-kubernetes 4.25.0): after the upgrade's `up`, the three
+    headless Services of the control plane still preview an update of their `linkerd.io/created-by`
+    annotation, once; a second `up` converges. The model (one `up`) does not show this; the README's
+    upgrade step says to run `pulumi up` again when its preview is not empty."""
+    leftover = stack.preview(program=run).changed()
+    if leftover:
+        assert all(typ == "kubernetes:core/v1:Service" for typ, _ in leftover), leftover
+        stack.up(program=run)
+    assert stack.preview(program=run).changed() == {}

@@ -16,10 +16,11 @@ CLUSTERS = os.environ["LMC_E2E_CLUSTERS"].split(",")
 
 
 @pytest.mark.parametrize("context", CLUSTERS)
-def test_each_cluster_has_its_context_a_ready_node_and_its_own_api_server(context):
-    node = kubectl_json(context, "get", "node", f"{context}-node")
-    ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"]
-    assert ready == "True"
+def test_each_cluster_has_its_context_ready_nodes_and_its_own_api_server(context):
+    nodes = kubectl_json(context, "get", "nodes")["items"]
+    assert len(nodes) == 3  # `ha` spreads three replicas over distinct hosts
+    for node in nodes:
+        assert {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"] == "True"
     server = kubectl(context, "config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}").stdout
     assert server.startswith("https://127.0.0.") and server.endswith(":6443")
 
