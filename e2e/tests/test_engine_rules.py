@@ -18,10 +18,20 @@ GATEWAY_API_CRD = "httproutes.gateway.networking.k8s.io"
 LINKERD_CRD = "servers.policy.linkerd.io"
 
 
-def crds_chart(values: dict, version: str = "2026.8.3", name: str = "crds") -> k8s.helm.v4.Chart:
+def unknown_in_preview(unknown: bool) -> pulumi.Output:
+    import asyncio
+
+    loop = asyncio.get_event_loop()
+    value, known = loop.create_future(), loop.create_future()
+    value.set_result("x")
+    known.set_result(not (unknown and pulumi.runtime.is_dry_run()))
+    return pulumi.Output(set(), value, known)
+
+
+def crds_chart(values: dict, on: k8s.Provider = None, version: str = "2026.8.3", name: str = "crds") -> k8s.helm.v4.Chart:
     source = chart_source(str(charts_dir()), "linkerd-crds", version)
     return k8s.helm.v4.Chart(name, chart=source.chart, version=source.version, namespace="linkerd",
-                             values=values, opts=pulumi.ResourceOptions(provider=provider(CTX)))
+                             values=values, opts=pulumi.ResourceOptions(provider=on or provider(CTX)))
 
 
 def test_gateway_api_crds_outlive_destroy_because_of_helm_keep():
@@ -43,10 +53,14 @@ def test_a_chart_whose_values_are_unknown_in_a_preview_plans_its_objects_away():
     tests/test_engine_model_rules.py::test_unknown_chart_values_plan_deletes_in_a_preview."""
     def program(generation: int):
         def run():
+            west = provider(CTX)
             marker = k8s.core.v1.ConfigMap("marker", metadata={"name": f"marker-{generation}", "namespace": "default"},
-                                           data={"g": str(generation)},
-                                           opts=pulumi.ResourceOptions(provider=provider(CTX)))
-            crds_chart({"installGatewayAPI": False, "unusedMarker": marker.metadata.uid})
+                                           data={"g": str(generation)}, opts=pulumi.ResourceOptions(provider=west))
+            # pulumi-kubernetes previews creates by server-side dry run, so a ConfigMap's outputs are
+            # known in a preview; a new pulumi-tls certificate's PEM is not. This value stands for it:
+            # unknown in a preview from the second generation on, as an Output the SDK sends unknown.
+            crds_chart({"installGatewayAPI": False, "unusedMarker": marker.metadata.name,
+                        "unknownMarker": unknown_in_preview(generation > 1)}, west)
         return run
 
     s = Stack("unknown-values", program(1))
@@ -55,7 +69,6 @@ def test_a_chart_whose_values_are_unknown_in_a_preview_plans_its_objects_away():
         plan = Stack("unknown-values", program(2)).preview()
         crd_ops = plan.of_type(CRD)
         assert crd_ops and set(crd_ops.values()) == {"delete"}, crd_ops
-        assert plan.of_type(CONFIG_MAP) == {"marker": "replace"}
         # The update itself renders the chart with the known value: nothing is deleted for real.
         s2 = Stack("unknown-values", program(2))
         s2.up()
@@ -65,9 +78,13 @@ def test_a_chart_whose_values_are_unknown_in_a_preview_plans_its_objects_away():
         s.remove()
 
 
-def test_a_failed_update_still_writes_the_outputs_that_resolved():
-    """pulumi/pulumi step_executor.go: the stack's outputs are registered from what resolved even
-    when a step failed. Model: tests/test_engine_model_rules.py::test_a_failed_update_writes_resolved_outputs."""
+def test_a_failed_update_keeps_the_previous_outputs():
+    """pulumi/pulumi step_executor.go keeps the old value of every output the failed update did not
+    register, and writes those it did. A Python program whose resource fails registers no stack
+    outputs at all (the SDK's Stack never completes its outputs): every output keeps its previous
+    value, also the one that did resolve (`early`). So a member whose control plane failed cannot
+    report the new state (the concern of issue 18). Model: tests/harness/engine.py `_save` keeps the
+    outputs of a failed update."""
     def program(generation: int, fail: bool):
         def run():
             namespace = "no-such-namespace" if fail else "default"
@@ -84,8 +101,7 @@ def test_a_failed_update_still_writes_the_outputs_that_resolved():
         with pytest.raises(auto.CommandError):
             Stack("failed-outputs", program(2, fail=True)).up()
         outputs = Stack("failed-outputs", program(2, fail=True)).outputs()
-        assert outputs.get("early") == "generation-2", outputs
-        assert "late" not in outputs or outputs["late"] == "1", outputs
+        assert outputs == {"early": "generation-1", "late": "1"}
     finally:
         Stack("failed-outputs", program(1, fail=False)).destroy()
         s.remove()
