@@ -1,6 +1,6 @@
 """`fleet` on the engine model: the order logic drives real runs of the program across per-cluster
 stacks (two, three and five; hub and full mesh) until every preview is empty, and each sequence of
-`up`s it runs is the README's, or the fewest the protocol allows where the README has none.
+`up`s it runs is the one docs/fleet.md documents, or the fewest the protocol allows where it has none.
 
 Each scenario asserts the exact sequence of `up`s (an order defect costs an `up` or a stall), that
 the mesh is whole at the end (every link established, every preview empty), and where the order
@@ -29,7 +29,10 @@ from harness.program import ROOT, config_file
 from test_topology import cluster
 
 THREE = ROOT / "examples" / "three-clusters"
-README = (ROOT / "README.md").read_text()
+FLEET_PAGE = (ROOT / "docs" / "fleet.md").read_text()
+"""docs/fleet.md: what `fleet` runs (the table of sequences)."""
+STACKS_PAGE = (ROOT / "docs" / "stacks.md").read_text()
+"""docs/stacks.md: the same orders by hand."""
 
 
 class Scenario:
@@ -70,11 +73,11 @@ def example(*names: str) -> dict[str, dict[str, Any]]:
     return {n: config_file(THREE / f"Pulumi.{n}.yaml") for n in names}
 
 
-# -- the README's sequences ---------------------------------------------------------------------
+# -- the documented sequences (docs/fleet.md) ---------------------------------------------------------------------
 
 def documented() -> dict[str, list[str]]:
-    """The README's table of what `fleet` runs by hand: change -> the `up`s, in order."""
-    rows = re.findall(r"^\| (?P<change>[^|]+?) \| `scripts/fleet [^`]+` \| (?P<ups>[a-z, ()×0-9]+) \|$", README, re.M)
+    """docs/fleet.md's table of what `fleet` runs: change -> the `up`s, in order."""
+    rows = re.findall(r"^\| (?P<change>[^|]+?) \| `scripts/fleet [^`]+` \| (?P<ups>[a-z, ()×0-9]+) \|$", FLEET_PAGE, re.M)
     out = {}
     for change, ups in rows:
         m = re.fullmatch(r"\((.*)\) × ([0-9])", ups)
@@ -82,7 +85,7 @@ def documented() -> dict[str, list[str]]:
     return out
 
 
-def test_the_readme_documents_every_sequence_the_tests_run():
+def test_the_docs_document_every_sequence_the_tests_run():
     assert set(documented()) == set(SEQUENCES), sorted(documented())
 
 
@@ -165,9 +168,9 @@ def test_each_documented_sequence_comes_out_of_the_fleet(change):
 
 
 def test_the_by_hand_orders_of_the_per_cluster_sections_are_the_fleets():
-    """The README's by-hand commands (kept as what `fleet up` does) are the documented rows."""
-    assert "`up` west, east, west" in " ".join(README.split())
-    assert "for round in 1 2; do for s in west north east; do pulumi up -s $s; done; done\npulumi up -s west" in README
+    """docs/stacks.md's by-hand commands (kept as what `fleet up` does) are the documented rows."""
+    assert "`up` west, east, west" in " ".join(STACKS_PAGE.split())
+    assert "for round in 1 2; do for s in west north east; do pulumi up -s $s; done; done\npulumi up -s west" in STACKS_PAGE
     assert documented()["first deployment, three clusters"] == ["west", "north", "east"] * 2 + ["west"]
 
 

