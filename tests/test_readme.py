@@ -10,7 +10,12 @@ NOT_RUN with the reason it cannot run here; bench/tools commands use the project
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import shlex
+import shutil
+import subprocess
 import typing
 from dataclasses import dataclass
 from functools import cache
@@ -622,3 +627,171 @@ def test_repository_layout_names_every_module():
     expected += [p.name for p in (ROOT / "tools").glob("*.py")]
     missing = sorted(name for name in expected if name not in layout)
     assert missing == [], f"docs/layout.md does not name: {missing}"
+
+
+# -- commands: each runs as written, or is listed with the reason it cannot run here ---------------
+
+SHELL_FENCE = re.compile(r"^\s*```(bash|sh|shell)\s*$")
+
+
+@dataclass(frozen=True)
+class Command:
+    where: str
+    """The Markdown file it is written in, relative to the project root."""
+    block: int
+    """Which shell code block of that file (0, 1, ...): a block's commands run in order, in one
+    scratch copy, so that a `cp` is there for the command after it."""
+    text: str
+    """The command as written, its comment and continuation lines included."""
+
+
+def shell_commands(md: Path) -> list[Command]:
+    """The commands of a file's shell code blocks: one per line, a line continued by `\\` or inside
+    an open quote joined with the next; comment-only lines dropped."""
+    found: list[Command] = []
+    block, inside, pending = -1, False, ""
+    for line in md.read_text().splitlines():
+        if not inside:
+            if SHELL_FENCE.match(line):
+                inside, block, indent = True, block + 1, len(line) - len(line.lstrip())
+            continue
+        if line.strip().startswith("```"):
+            assert not pending, f"{md}: unfinished command {pending!r}"
+            inside = False
+            continue
+        pending = f"{pending}\n{line[indent:]}" if pending else line[indent:]
+        try:
+            words = shlex.split(pending, comments=True)
+        except ValueError:  # an open quote: the command goes on
+            continue
+        if pending.rstrip().endswith("\\"):
+            continue
+        if words:
+            found.append(Command(str(md.relative_to(ROOT)), block, pending))
+        pending = ""
+    return found
+
+
+def all_commands() -> list[Command]:
+    return [c for md in markdown_files() for c in shell_commands(md)]
+
+
+def inline_commands() -> list[Command]:
+    """Benchmark and tool commands written inline (`.venv/bin/python bench/...`), block -1."""
+    found = []
+    for md in markdown_files():
+        for para in paragraphs(md.read_text()):
+            found += [Command(str(md.relative_to(ROOT)), -1, span) for span in code_spans(para)
+                      if re.match(r"\.venv/bin/python (bench|tools)/", span)]
+    return found
+
+
+NOT_RUN: list[tuple[str, str]] = [
+    (r"^scripts/setup\b", "installs the virtualenv, actionlint and Debian packages these tests run with; "
+                          ".ci/run runs it on a fresh machine (test_quickstart.py checks that it does)"),
+    (r"^scripts/test\b", "is this test suite; .ci/run runs it"),
+    (r"^scripts/e2e\b", "needs root (network and PID namespaces) and Go 1.26, and an hour of compiling "
+                        "before its cache exists; .ci/run runs `build` and `test`"),
+    (r"^scripts/mutation\b", "takes an hour or more (about 25 minutes a module); the weekly workflow "
+                             ".github/workflows/mutation.yml runs it"),
+    (r"^scripts/fleet (?!.*--dry-run)", "drives the Pulumi CLI (Automation API) against clusters; its --dry-run "
+                                        "runs here, its order logic on the engine model (test_fleet.py)"),
+    (r"pip install", "downloads the policy pack's packages from PyPI"),
+    (r"\bpulumi (login|stack|up|preview|config|destroy|refresh)\b",
+     "needs the Pulumi CLI, which this machine does not have (and a cluster for up and preview); the "
+     "program runs under Pulumi mocks and the engine model instead (tests/harness)"),
+    (r"^(kubectl|linkerd)\b", "needs a running cluster and, for `linkerd`, the linkerd CLI"),
+    (r"^examples/local/quickstart\.sh(?!.*--dry-run)", "needs Docker, k3d or kind, and the network; "
+                                                       "its --dry-run runs here (and in test_quickstart.py)"),
+    (r"^\.venv/bin/python bench/scale\.py --clusters 2,5,10,20$",
+     "minutes on a shared machine; test_bench_smoke.py runs it at N = 2"),
+    (r"^\.venv/bin/python bench/typed_floor\.py$",
+     "1,000 resources of each kind, most of a minute on a shared machine; test_bench_smoke.py runs it with --count 3"),
+    (r"^\.venv/bin/python bench/live_mesh\.py --clusters 2,5,10,20$",
+     "minutes on a shared machine; test_live_mesh_model.py runs its main() at N = 2"),
+]
+"""Commands of the README, docs/ and examples/ that cannot run here: (pattern, the reason)."""
+
+
+def not_run(command: Command) -> Optional[str]:
+    text = re.sub(r"\s+#[^'\"]*$", "", command.text.strip())  # its trailing comment is not part of it
+    return next((reason for pattern, reason in NOT_RUN if re.search(pattern, text)), None)
+
+
+EXPECTED_OUTPUT = {
+    r"^scripts/fleet up --dry-run +#": "that is 3 up(s): west, east, west.",
+    r"^scripts/fleet up --dry-run -s east -s west -s north": "that is 7 up(s): west, north, east, west, north, east, west.",
+    r"tools/diagram\.py Pulumi\.east\.yaml": "flowchart LR",
+    r"tools/diagram\.py --markdown": "```mermaid\nflowchart LR",
+    r"quickstart\.sh --dry-run": "stack init east",
+}
+"""What a command run here must print (checked besides its exit status 0)."""
+
+
+def runnable_blocks() -> dict[str, list[Command]]:
+    blocks: dict[str, list[Command]] = {}
+    for command in all_commands() + inline_commands():
+        if not_run(command) is None:
+            blocks.setdefault(f"{command.where}#{command.block}", []).append(command)
+    return blocks
+
+
+def test_every_command_runs_or_says_why_not():
+    commands = all_commands() + inline_commands()
+    assert len(commands) > 50, "the shell code blocks were not found"
+    ran = [c for block in runnable_blocks().values() for c in block]
+    assert len(ran) >= 10, [c.text for c in ran]
+    for screen_command in ("scripts/setup", "scripts/test"):  # the README's two: CI runs them
+        assert any(c.where == "README.md" and c.text.startswith(screen_command) for c in commands)
+    unused = [pattern for pattern, _ in NOT_RUN if not any(re.search(pattern, c.text) for c in commands)]
+    assert unused == [], f"NOT_RUN entries that match no documented command: {unused}"
+
+
+def scratch_project(dest: Path) -> Path:
+    """A copy of the project (no virtualenv of its own: a link to this one's) to run commands in."""
+    skipped = shutil.ignore_patterns(".git", ".venv*", "venv", "mutants", "mutation-report", "node_modules",
+                                     ".hypothesis", ".pytest_cache", "__pycache__")
+    shutil.copytree(ROOT, dest, ignore=skipped, symlinks=True)
+    (dest / ".venv").symlink_to((ROOT / ".venv").resolve())
+    return dest
+
+
+@pytest.mark.parametrize("block", sorted(runnable_blocks()))
+def test_documented_commands_run_as_written(block, tmp_path):
+    """Each command that can run here runs as written, from the project root of a scratch copy
+    (commands of one code block in order, in the same copy), and exits 0."""
+    project = scratch_project(tmp_path / "project")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "LANG": "C.UTF-8",
+           "KUBECONFIG": os.environ.get("KUBECONFIG", "")}
+    for command in runnable_blocks()[block]:
+        result = subprocess.run(["bash", "-c", command.text], cwd=project, env=env, capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL, timeout=180)
+        assert result.returncode == 0, f"{command.where}: {command.text}\n{result.stdout}\n{result.stderr}"
+        for pattern, expected in EXPECTED_OUTPUT.items():
+            if re.search(pattern, command.text):
+                assert expected in result.stdout, f"{command.where}: {command.text}\n{result.stdout}"
+        words = shlex.split(command.text, comments=True)
+        if words[0] == "cp":  # the copies are the examples' files, where Pulumi looks for them
+            target = project / words[-1]
+            for source in words[1:-1]:
+                copied = target / Path(source).name if target.is_dir() else target
+                assert copied.parent == project and copied.read_bytes() == (project / source).read_bytes()
+                # and the program reads it from there (tools/diagram.py validates as the program does)
+                check = subprocess.run([".venv/bin/python", "tools/diagram.py", copied.name], cwd=project, env=env,
+                                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+                assert check.returncode == 0, f"{command.where}: {copied.name}: {check.stderr}"
+        if "policy-config.json" in words:
+            check_policy_config(json.loads((project / "policy-config.json").read_text()))
+    assert not (home / ".local" / "state").exists(), "a documented dry run left state behind"
+
+
+def check_policy_config(config: dict) -> None:
+    """The policy pack config docs/policy-pack.md writes names the pack's policies and their keys."""
+    sources = "\n".join(p.read_text() for p in sorted((ROOT / "policy").rglob("*.py")) if "venv" not in p.parts)
+    assert config, "empty policy config"
+    for policy, settings in config.items():
+        assert f'"{policy}"' in sources, f"no policy named {policy!r} in policy/"
+        for key in settings:
+            assert f'"{key}"' in sources, f"policy {policy!r}: no config key {key!r} in policy/"
