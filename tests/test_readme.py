@@ -620,6 +620,36 @@ def test_the_message_matcher():
     assert not quoted_by_program("not usable: cluster 'east': no adress yet", [outer, inner])
 
 
+REPOSITORY_DIRS = ("components/", "tests/", "bench/", "tools/", "scripts/", "fleet/", "policy/", "e2e/", "examples/",
+                   "docs/", ".github/", ".ci/")
+
+
+def test_every_repository_path_the_pages_name_exists():
+    """A path of this repository in a code span (`components/trust.py`, `tests/test_fleet.py`,
+    `scripts/fleet`) names a file or folder that exists; so do the modules of how-it-works.md's
+    table and the first column of layout.md."""
+    missing = []
+    for md in markdown_files():
+        for para in paragraphs(md.read_text()):
+            for span in code_spans(para):
+                for word in span.split():
+                    word = word.strip("(),;:'\"").split("::")[0]
+                    if word.startswith(REPOSITORY_DIRS) and not re.search(r"[<>*{}$…]", word) \
+                            and not (ROOT / word).exists():
+                        missing.append((str(md.relative_to(ROOT)), word))
+    table = page_body("how-it-works").split("## Two real-cluster traps")[0]
+    for row in (cells(line) for line in table.splitlines() if line.startswith("|")):
+        for name in re.findall(r"`([\w/]+\.py)`", row[-1]):
+            if not (ROOT / "components" / name.removeprefix("components/")).exists():
+                missing.append(("docs/how-it-works.md", name))
+    layout = page_body("layout")
+    for line in layout.split("```")[1].splitlines():
+        first = line.split(" ", 1)[0]
+        if first and not (ROOT / first).exists():
+            missing.append(("docs/layout.md", first))
+    assert missing == [], f"paths the pages name that do not exist: {missing}"
+
+
 def test_repository_layout_names_every_module():
     layout = " ".join(page_body("layout").split())
     expected = [p.name for p in (ROOT / "components").glob("*.py") if p.name != "__init__.py"]
@@ -795,3 +825,33 @@ def check_policy_config(config: dict) -> None:
         assert f'"{policy}"' in sources, f"no policy named {policy!r} in policy/"
         for key in settings:
             assert f'"{key}"' in sources, f"policy {policy!r}: no config key {key!r} in policy/"
+
+
+# -- pages against the code they describe -----------------------------------------------------------
+
+def test_policy_pack_page_lists_the_packs_policies():
+    """docs/policy-pack.md's list is the pack's policies (the names policy/ registers), no more."""
+    sources = "\n".join(p.read_text() for p in sorted((ROOT / "policy").rglob("*.py")) if "venv" not in p.parts)
+    registered = set(re.findall(r'\bname="([a-z0-9-]+)"', sources)) - {"linkerd-multicluster"}  # the pack's own
+    listed = set(re.findall(r"^- `([a-z0-9-]+)`:", page_body("policy-pack"), re.M))
+    assert len(registered) >= 10
+    assert listed == registered, f"listed, not registered: {listed - registered}; registered, not listed: {registered - listed}"
+
+
+def test_link_health_page_shows_the_expression_the_program_writes():
+    from components.link_health import mirrored_expression
+
+    assert mirrored_expression("test", "foobar") in page_body("link-health").split("```")[1]
+
+
+def test_every_example_stack_file_is_named_on_an_examples_page():
+    """Examples as documentation: each stack file under examples/ is linked from its folder's
+    README (or examples/README.md for the top level)."""
+    missing = []
+    for stack_file in sorted((ROOT / "examples").rglob("Pulumi.*.yaml")):
+        readme = stack_file.parent / "README.md"
+        linked = readme.exists() and any((readme.parent / l.partition("#")[0]).resolve() == stack_file.resolve()
+                                         for l in relative_links(readme.read_text()))
+        if not linked:
+            missing.append(str(stack_file.relative_to(ROOT)))
+    assert missing == [], f"example stack files no examples README links to: {missing}"
