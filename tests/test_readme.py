@@ -728,11 +728,11 @@ NOT_RUN: list[tuple[str, str]] = [
                                         "runs here, its order logic on the engine model (test_fleet.py)"),
     (r"pip install", "downloads the policy pack's packages from PyPI"),
     (r"\bpulumi (login|stack|up|preview|config|destroy|refresh)\b",
-     "needs the Pulumi CLI, which this machine does not have (and a cluster for up and preview); the "
-     "program runs under Pulumi mocks and the engine model instead (tests/harness)"),
-    (r"^(kubectl|linkerd)\b", "needs a running cluster and, for `linkerd`, the linkerd CLI"),
-    (r"^examples/local/quickstart\.sh(?!.*--dry-run)", "needs Docker, k3d or kind, and the network; "
-                                                       "its --dry-run runs here (and in test_quickstart.py)"),
+     "needs the Pulumi CLI and a backend (and clusters for up and preview); the fast tier has neither: "
+     "the program runs under Pulumi mocks and the engine model (tests/harness), the CLI on the real tier"),
+    (r"^(kubectl|linkerd)\b", "needs a running cluster (and, for `linkerd`, the linkerd CLI); the tests have none"),
+    (r"^examples/local/quickstart\.sh(?!.*--dry-run)", "creates Docker networks and k3d or kind clusters and downloads "
+                                                       "the linkerd CLI; its --dry-run runs here (and in test_quickstart.py)"),
     (r"^\.venv/bin/python bench/scale\.py --clusters 2,5,10,20$",
      "minutes on a shared machine; test_bench_smoke.py runs it at N = 2"),
     (r"^\.venv/bin/python bench/typed_floor\.py$",
