@@ -17,6 +17,7 @@ PolicyPack(
     description=(
         "Guard rails for the linkerd-multicluster program: shared trust anchors, explicit "
         "cluster providers with a context, no keys in Helm or ConfigMaps, consistent Links with a "
-        "gateway identity, pinned charts, keys and kubeconfig credentials only as Pulumi secrets."
+        "gateway identity, pinned charts, keys and kubeconfig credentials only as Pulumi secrets; "
+        "advisories for an all-unauthenticated default inbound policy and an open gateway load balancer."
     ),
 )

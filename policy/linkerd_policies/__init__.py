@@ -50,7 +50,9 @@ from pulumi_policy import Policy
 
 from . import (
     gateway_identity_matches_target,
+    gateway_load_balancer_source_ranges,
     helm_chart_version_pinned,
+    inbound_policy_not_all_unauthenticated,
     issuer_certificate,
     keys_are_pulumi_secrets,
     kubeconfig_credentials_are_pulumi_secrets,
@@ -81,6 +83,8 @@ POLICY_MODULES = (
     proxy_init_unprivileged,
     gateway_identity_matches_target,
     kubeconfig_credentials_are_pulumi_secrets,
+    inbound_policy_not_all_unauthenticated,
+    gateway_load_balancer_source_ranges,
 )
 
 

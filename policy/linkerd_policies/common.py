@@ -48,6 +48,8 @@ TRUST_ROOTS_KEY = "ca-bundle.crt"
 LINKERD_CONFIG_CONFIGMAP = "linkerd-config"
 LINK_CRD_NAME = "links.multicluster.linkerd.io"
 REMOTE_KUBECONFIG_SECRET_TYPE = "mirror.linkerd.io/remote-kubeconfig"
+# Overrides the proxy's default inbound policy for a namespace's or a workload's pods.
+DEFAULT_INBOUND_POLICY_ANNOTATION = "config.linkerd.io/default-inbound-policy"
 # Announces a Service as a multicluster gateway (the chart's gateway.yaml, Emissary set up as one).
 GATEWAY_IDENTITY_ANNOTATION = "mirror.linkerd.io/gateway-identity"
 
@@ -289,7 +291,8 @@ def raw_get(value: Any, *path: str) -> Any:
 
 # --- what the control plane is configured with ------------------------------------------------
 def control_plane_values(args: ResourceValidationArgs) -> Any:
-    """The control plane's values: `linkerd-config`'s `values` or a Release's inputs (else None)."""
+    """The control plane's values: `linkerd-config`'s `values` or a Release's inputs ({} for a
+    Release that sets none: the chart's defaults), None for any other resource."""
     if args.resource_type == CONFIG_MAP and get_path(args.props, "metadata", "name") == LINKERD_CONFIG_CONFIGMAP:
         raw = get_path(args.props, "data", "values")
         try:
@@ -298,6 +301,7 @@ def control_plane_values(args: ResourceValidationArgs) -> Any:
             return None
     chart = get_path(args.props, "chart") if args.resource_type == HELM_RELEASE else None
     if isinstance(chart, str) and chart.rstrip("/").endswith(CONTROL_PLANE_CHART):
-        return get_path(args.props, "values")
+        values = get_path(args.props, "values")
+        return {} if values is None else values
     return None
 

@@ -24,6 +24,8 @@ K8S_PROVIDER = "pulumi:providers:kubernetes"
 CHART_V4 = "kubernetes:helm.sh/v4:Chart"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 LINK = "kubernetes:multicluster.linkerd.io/v1alpha3:Link"
+# Source clusters' egress ranges (documentation networks) a hardened gateway admits.
+SOURCE_CIDRS = ["203.0.113.0/24", "2001:db8::/32"]
 
 TRUST = "trust-anchors-identical"
 PROVIDER = "kubernetes-explicit-provider"
@@ -39,8 +41,10 @@ ANCHOR_SOURCES = "trust-anchors-from-known-sources"
 ISSUER = "issuer-certificate"
 PROXY_INIT = "proxy-init-unprivileged"
 GATEWAY_MATCH = "gateway-identity-matches-target"
+INBOUND = "inbound-policy-not-all-unauthenticated"
+SOURCE_RANGES = "gateway-load-balancer-source-ranges"
 ALL_POLICIES = {TRUST, PROVIDER, KEYS, LINKS, STRINGS, VERSIONS, GATEWAY, CONFIGMAP_KEYS, SECRET_KEYS, KUBECONFIGS,
-                ANCHOR_SOURCES, ISSUER, PROXY_INIT, GATEWAY_MATCH}
+                ANCHOR_SOURCES, ISSUER, PROXY_INIT, GATEWAY_MATCH, INBOUND, SOURCE_RANGES}
 
 
 # --- key material -------------------------------------------------------------------------------
@@ -180,8 +184,10 @@ class Stack:
 def mesh_stack(pki: Pki, clusters: tuple[str, ...] = ("east", "west"),
                links: tuple[tuple[str, str], ...] = (("east", "west"), ("west", "east")),
                anchors: Optional[dict[str, str]] = None, render_control_plane: bool = True,
-               render_multicluster: bool = True) -> Stack:
-    """A single-stack mesh as the program registers it (see the issue's resource contract)."""
+               render_multicluster: bool = True, inbound_policy: Optional[str] = "all-authenticated") -> Stack:
+    """A single-stack mesh as the program registers it (see the issue's resource contract), with
+    `linkerd.extraValues.controlPlane.proxy.defaultInboundPolicy: <inbound_policy>` (None: not set,
+    the chart's all-unauthenticated, which inbound-policy-not-all-unauthenticated flags)."""
     anchors = anchors or {}
     s = Stack()
     mesh = s.add(Resource("linkerd-multicluster:index:Mesh", "mesh", parent=s.root))
@@ -222,6 +228,8 @@ def mesh_stack(pki: Pki, clusters: tuple[str, ...] = ("east", "west"),
         values = {"identityTrustAnchorsPEM": bundle, "identityTrustDomain": "cluster.local",
                   "identity": {"issuer": {"scheme": "kubernetes.io/tls", "tls": {"crtPEM": ""}}},
                   "proxyInjector": {"externalSecret": True, "caBundle": bundle}}
+        if inbound_policy is not None:
+            values["proxy"] = {"defaultInboundPolicy": inbound_policy}
         if render_control_plane:
             s.chart(f"{c}-linkerd-control-plane", install, [
                 ("kubernetes:core/v1:ConfigMap", "", {"apiVersion": "v1", "kind": "ConfigMap",
@@ -278,11 +286,20 @@ def mesh_stack(pki: Pki, clusters: tuple[str, ...] = ("east", "west"),
     return s
 
 
+# What the two advisory policies ask a Release for, where `values` do not say otherwise.
+HARDENED_VALUES = {"linkerd-control-plane": {"proxy": {"defaultInboundPolicy": "all-authenticated"}},
+                   "linkerd-multicluster": {"gateway": {"loadBalancerSourceRanges": SOURCE_CIDRS}}}
+
+
 def release(name: str, chart: str, provider: Resource, version: Any = "2026.8.3",
-            values: Optional[dict[str, Any]] = None) -> Resource:
-    """A helm.v3.Release: a custom resource, so its inputs are visible to policies."""
+            values: Optional[dict[str, Any]] = None, hardened: bool = True) -> Resource:
+    """A helm.v3.Release: a custom resource, so its inputs are visible to policies. `hardened`: with
+    the inbound policy and gateway source ranges of HARDENED_VALUES unless `values` set the key."""
+    values = dict(values or {})
+    for key, value in HARDENED_VALUES.get(chart, {}).items() if hardened else ():
+        values.setdefault(key, value)
     props: dict[str, Any] = {"chart": chart, "namespace": L5D_NS,
-                             "repositoryOpts": {"repo": "https://helm.linkerd.io/edge"}, "values": values or {}}
+                             "repositoryOpts": {"repo": "https://helm.linkerd.io/edge"}, "values": values}
     if version is not None:
         props["version"] = version
     return Resource(RELEASE, name, props, provider=provider)
@@ -294,6 +311,12 @@ def only(result: Result, policy: str) -> list[str]:
     others = [d for d in result.diagnostics if d.policy != policy]
     assert not others, f"unexpected diagnostics from other policies: {others}"
     return [d.message for d in result.of(policy, "MANDATORY")]
+
+
+def advisories(result: Result, policy: str) -> list[str]:
+    """Messages of `policy`'s ADVISORY diagnostics, after checking nothing else was reported."""
+    assert [d for d in result.diagnostics if d.policy != policy or d.level != "ADVISORY"] == []
+    return [d.message for d in result.of(policy, "ADVISORY")]
 
 
 # --- objects a program registers itself -----------------------------------------------------------
@@ -314,9 +337,11 @@ def opaque_secret(s: Stack, name: str, cluster: str = "east", type_: str = "Opaq
 GATEWAY_ID = "linkerd-gateway.linkerd-multicluster.serviceaccount.identity.linkerd.cluster.local"
 
 
-def with_gateway(s: Stack, cluster: str, account: str) -> None:
-    """The multicluster chart's gateway on `cluster`: its Service (announcing an identity) and the
-    Deployment it selects, running as `account`."""
+def with_gateway(s: Stack, cluster: str, account: str = "linkerd-gateway",
+                 source_ranges: Optional[list[str]] = SOURCE_CIDRS) -> Resource:
+    """The multicluster chart's gateway on `cluster`: its Service (announcing an identity, admitting
+    `source_ranges`; None: no `loadBalancerSourceRanges`, the chart's default) and the Deployment it
+    selects, running as `account`. Returns the Service."""
     chart = s[f"{cluster}-linkerd-multicluster"]
     labels = {"app": "linkerd-gateway"}
     deployment = deployment_object("linkerd-gateway", MC_NS, labels)
@@ -324,6 +349,10 @@ def with_gateway(s: Stack, cluster: str, account: str) -> None:
     service = {"apiVersion": "v1", "kind": "Service",
                "metadata": object_meta("linkerd-gateway", MC_NS, annotations={"mirror.linkerd.io/gateway-identity": GATEWAY_ID}),
                "spec": {"type": "LoadBalancer", "selector": labels, "ports": [{"name": "mc-gateway", "port": 4143}]}}
-    for type_, obj in (("kubernetes:apps/v1:Deployment", deployment), ("kubernetes:core/v1:Service", service)):
-        s.add(Resource(type_, f"{chart.name}:{MC_NS}/linkerd-gateway", obj, parent=chart, provider=s.providers[cluster]))
+    if source_ranges is not None:
+        service["spec"]["loadBalancerSourceRanges"] = list(source_ranges)
+    added = [s.add(Resource(type_, f"{chart.name}:{MC_NS}/linkerd-gateway", obj, parent=chart,
+                            provider=s.providers[cluster]))
+             for type_, obj in (("kubernetes:apps/v1:Deployment", deployment), ("kubernetes:core/v1:Service", service))]
+    return added[1]
 

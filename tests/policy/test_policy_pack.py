@@ -16,6 +16,7 @@ from policy_stacks import (
     CONFIGMAP_KEYS,
     GATEWAY,
     GATEWAY_MATCH,
+    INBOUND,
     ISSUER,
     KEYS,
     KUBECONFIGS,
@@ -24,14 +25,16 @@ from policy_stacks import (
     PROXY_INIT,
     Pki,
     SECRET_KEYS,
+    SOURCE_RANGES,
     STRINGS,
     TRUST,
     VERSIONS,
     mesh_stack,
+    with_gateway,
 )
 
 
-def test_pack_announces_its_fourteen_policies(preview: PolicyPackProcess) -> None:
+def test_pack_announces_its_sixteen_policies(preview: PolicyPackProcess) -> None:
     info = preview.info
     assert info is not None and info.name == "linkerd-multicluster" and info.supportsConfig
     kinds = {p.name: (p.policy_type, p.enforcementLevel) for p in info.policies}
@@ -50,14 +53,21 @@ def test_pack_announces_its_fourteen_policies(preview: PolicyPackProcess) -> Non
         ISSUER: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
         PROXY_INIT: (A.POLICY_TYPE_RESOURCE, A.MANDATORY),
         GATEWAY_MATCH: (A.POLICY_TYPE_STACK, A.MANDATORY),
+        # Advisory: they flag Linkerd's (and the program's) defaults; see their modules.
+        INBOUND: (A.POLICY_TYPE_RESOURCE, A.ADVISORY),
+        SOURCE_RANGES: (A.POLICY_TYPE_RESOURCE, A.ADVISORY),
     }
     assert set(kinds) == ALL_POLICIES
 
 
 @pytest.mark.parametrize("mode", ["preview", "update"])
 def test_the_programs_mesh_passes_every_policy(mode: str, request: pytest.FixtureRequest, pki: Pki) -> None:
+    """The mesh as the program registers it, with the two settings the advisory policies ask for
+    (`defaultInboundPolicy: all-authenticated`, gateway source ranges)."""
     pack: PolicyPackProcess = request.getfixturevalue(mode)
     s = mesh_stack(pki)
+    for cluster in ("east", "west"):
+        with_gateway(s, cluster)
     result = pack.run(s.resources)
     assert result.diagnostics == []
     # Chart components show no provider and no inputs: the two resource policies that would need
@@ -66,6 +76,21 @@ def test_the_programs_mesh_passes_every_policy(mode: str, request: pytest.Fixtur
     charts = {r.name for r in s.resources if r.type == CHART_V4}
     assert len(charts) == 6
     assert na == {(p, c) for p in (PROVIDER, VERSIONS) for c in charts}
+
+
+@pytest.mark.parametrize("mode", ["preview", "update"])
+def test_the_programs_defaults_draw_the_two_advisories_only(mode: str, request: pytest.FixtureRequest, pki: Pki) -> None:
+    """Left at Linkerd's defaults (no inbound policy set, an open LoadBalancer gateway), the mesh is
+    flagged, once per cluster and policy, and nothing blocks the update."""
+    pack: PolicyPackProcess = request.getfixturevalue(mode)
+    s = mesh_stack(pki, inbound_policy=None)
+    for cluster in ("east", "west"):
+        with_gateway(s, cluster, source_ranges=None)
+    result = pack.run(s.resources)
+    assert sorted((d.policy, d.level, d.urn.rsplit("::", 1)[-1]) for d in result.diagnostics) == sorted(
+        [(INBOUND, "ADVISORY", f"{c}-linkerd-control-plane:linkerd/linkerd-config") for c in ("east", "west")]
+        + [(SOURCE_RANGES, "ADVISORY", f"{c}-linkerd-multicluster:linkerd-multicluster/linkerd-gateway")
+           for c in ("east", "west")])
 
 
 def test_the_pack_will_not_run_blind_to_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
