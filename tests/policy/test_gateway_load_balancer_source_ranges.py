@@ -2,12 +2,16 @@
 the stacks it must flag, and the ones it must pass."""
 from __future__ import annotations
 
+import copy
 from typing import Any, Optional
 
 import pytest
 
+from components.config import ConfigError
+from harness.program import run_program
 from policy_harness import PolicyPackProcess
-from policy_stacks import SOURCE_RANGES, Pki, advisories, mesh_stack, release, with_gateway
+from policy_stacks import SOURCE_CIDRS, SOURCE_RANGES, Pki, advisories, mesh_stack, release, with_gateway
+from scenarios import CHART
 
 ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges"
 
@@ -62,3 +66,67 @@ def test_gateways_listing_their_sources_and_other_services_pass(preview: PolicyP
     node_port = with_gateway(s, "west", source_ranges=None)  # a NodePort gateway: no load balancer to restrict
     node_port.props["spec"]["type"] = "NodePort"
     assert preview.run(s.resources).diagnostics == []
+
+
+# --- the program's own checks: what it can tell from the stack config, before any resource ----------
+BASE = {"clusters": {"east": {"context": "east"}, "west": {"context": "west"}},
+        "links": [{"source": "west", "target": "east"}]}
+RANGES_KEY = "extraValues.multicluster.gateway.loadBalancerSourceRanges"
+
+
+def with_ranges(ranges: Any, *, cluster: Optional[str] = "east", gateway: Optional[dict[str, Any]] = None) -> dict:
+    """BASE with `ranges` as the source ranges of `cluster` (None: mesh-wide), `gateway` its gateway."""
+    config = copy.deepcopy(BASE)
+    extra = {"multicluster": {"gateway": {"loadBalancerSourceRanges": ranges}}}
+    if cluster is None:
+        config["linkerd"] = {"extraValues": extra}
+    else:
+        config["clusters"][cluster]["extraValues"] = extra
+    if gateway is not None:
+        config["clusters"]["east"]["gateway"] = gateway
+    return config
+
+
+def config_error(config: dict) -> str:
+    with pytest.raises(ConfigError) as err:
+        run_program(config)
+    return str(err.value)
+
+
+def test_a_source_range_that_is_no_cidr_is_a_config_error_naming_its_key() -> None:
+    message = config_error(with_ranges(["203.0.113.0/24", "203.0.113.7", "not-a-range"]))
+    for i, entry in ((1, "203.0.113.7"), (2, "not-a-range")):
+        assert (f"linkerd-multicluster:clusters.east.{RANGES_KEY}[{i}]: the text {entry!r} is not an IP range in "
+                "CIDR notation") in message
+    assert "[0]" not in message
+
+
+@pytest.mark.parametrize("cluster, gateway, expected", [
+    (None, {"serviceType": "NodePort", "addresses": ["192.0.2.11"]},
+     f"linkerd-multicluster:linkerd.{RANGES_KEY}: cluster 'east' has a NodePort gateway"),
+    ("east", {"type": "none"}, f"linkerd-multicluster:clusters.east.{RANGES_KEY}: cluster 'east' has no Linkerd gateway"),
+], ids=["node-port", "no-gateway"])
+def test_source_ranges_the_gateway_cannot_take_are_a_config_error(
+        cluster: Optional[str], gateway: dict[str, Any], expected: str) -> None:
+    config = with_ranges(["203.0.113.0/24"], cluster=cluster, gateway=gateway)
+    if gateway.get("type") == "none":
+        config["links"] = []  # nothing to link through
+    assert expected in config_error(config)
+
+
+def test_a_source_range_admitting_every_address_is_a_warning_naming_its_key() -> None:
+    run = run_program(with_ranges(["203.0.113.0/24", "::/0"]))
+    [warning] = [w for w in run.warnings if "loadBalancerSourceRanges" in w]
+    assert warning.startswith(f"linkerd-multicluster:clusters.east.{RANGES_KEY}[1]: ::/0 admits every address")
+
+
+def test_listed_source_ranges_reach_the_gateway_without_a_word() -> None:
+    config = with_ranges(SOURCE_CIDRS, cluster=None)
+    # A NodePort cluster opts out of the mesh-wide ranges with an empty list of its own.
+    config["clusters"]["west"]["gateway"] = {"serviceType": "NodePort", "addresses": ["192.0.2.21"]}
+    config["clusters"]["west"]["extraValues"] = {"multicluster": {"gateway": {"loadBalancerSourceRanges": []}}}
+    run = run_program(config)
+    assert not [w for w in run.warnings if "loadBalancerSourceRanges" in w]
+    east = run.monitor.one(CHART, "east-linkerd-multicluster").inputs["values"]["gateway"]
+    west = run.monitor.one(CHART, "west-linkerd-multicluster").inputs["values"]["gateway"]
+    assert (east["loadBalancerSourceRanges"], west["loadBalancerSourceRanges"]) == (SOURCE_CIDRS, [])

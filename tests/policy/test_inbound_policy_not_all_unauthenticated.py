@@ -2,11 +2,13 @@
 the stacks it must flag, and the ones it must pass."""
 from __future__ import annotations
 
+import copy
 from typing import Optional
 
 import pytest
 import yaml
 
+from harness.program import run_program
 from policy_harness import PolicyPackProcess, Resource
 from policy_stacks import INBOUND, Pki, advisories, mesh_stack, object_meta, release
 
@@ -75,3 +77,38 @@ def test_any_other_default_inbound_policy_passes(preview: PolicyPackProcess, pki
         "apps", annotations={"config.linkerd.io/default-inbound-policy": "all-authenticated"})},
         parent=s.root, provider=s.providers["east"]))
     assert preview.run(s.resources).diagnostics == []
+
+
+# --- the program's own check: a cluster that reopens what the mesh-wide setting closed --------------
+BASE = {"clusters": {"east": {"context": "east"}, "west": {"context": "west"}},
+        "links": [{"source": "west", "target": "east"}]}
+
+
+def with_policies(mesh: Optional[str], **clusters: str) -> dict:
+    config = copy.deepcopy(BASE)
+    if mesh is not None:
+        config["linkerd"] = {"extraValues": {"controlPlane": {"proxy": {"defaultInboundPolicy": mesh}}}}
+    for name, policy in clusters.items():
+        config["clusters"][name]["extraValues"] = {"controlPlane": {"proxy": {"defaultInboundPolicy": policy}}}
+    return config
+
+
+def inbound_warnings(config: dict) -> list[str]:
+    return [w for w in run_program(config).warnings if "defaultInboundPolicy" in w]
+
+
+def test_a_cluster_overriding_a_stricter_mesh_policy_with_all_unauthenticated_is_a_warning() -> None:
+    [warning] = inbound_warnings(with_policies("all-authenticated", east="all-unauthenticated"))
+    assert warning.startswith("linkerd-multicluster:clusters.east.extraValues.controlPlane.proxy.defaultInboundPolicy: "
+                              "all-unauthenticated overrides linkerd.extraValues.controlPlane.proxy.defaultInboundPolicy "
+                              "(all-authenticated) for cluster 'east'")
+
+
+@pytest.mark.parametrize("mesh, clusters", [
+    ("all-authenticated", {}),
+    ("all-authenticated", {"east": "cluster-authenticated"}),
+    (None, {}),                                   # Linkerd's default: the pack's advisory, not a warning
+    ("all-unauthenticated", {"east": "all-unauthenticated"}),
+], ids=["hardened", "stricter-override", "default", "explicit-everywhere"])
+def test_no_warning_where_no_cluster_reopens_the_mesh_policy(mesh: Optional[str], clusters: dict[str, str]) -> None:
+    assert inbound_warnings(with_policies(mesh, **clusters)) == []
