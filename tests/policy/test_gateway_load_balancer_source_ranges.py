@@ -130,3 +130,17 @@ def test_listed_source_ranges_reach_the_gateway_without_a_word() -> None:
     east = run.monitor.one(CHART, "east-linkerd-multicluster").inputs["values"]["gateway"]
     west = run.monitor.one(CHART, "west-linkerd-multicluster").inputs["values"]["gateway"]
     assert (east["loadBalancerSourceRanges"], west["loadBalancerSourceRanges"]) == (SOURCE_CIDRS, [])
+
+
+@pytest.mark.parametrize("ranges", [SOURCE_CIDRS, None], ids=["listed", "unset"])
+def test_the_gateway_service_the_program_makes_is_what_the_pack_judges(
+        preview: PolicyPackProcess, pki: Pki, ranges: Optional[list[str]]) -> None:
+    """From config to verdict: the gateway Service the multicluster chart renders from the program's
+    values (the emulated cluster's object), shown to the pack as the chart's child."""
+    config = with_ranges(ranges) if ranges else copy.deepcopy(BASE)
+    service = run_program(config).mocks.world.get("east", "Service", "linkerd-multicluster/linkerd-gateway")
+    assert service["spec"].get("loadBalancerSourceRanges") == ranges
+    s = mesh_stack(pki)
+    with_gateway(s, "east").props = service
+    messages = advisories(preview.run(s.resources), SOURCE_RANGES)
+    assert len(messages) == (0 if ranges else 1)
