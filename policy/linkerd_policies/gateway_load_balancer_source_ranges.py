@@ -24,6 +24,7 @@ from .common import (
     cluster_of,
     get_path,
     is_list_proxy,
+    raw_get,
 )
 
 # The annotation Kubernetes reads when `spec.loadBalancerSourceRanges` is empty (comma-separated
@@ -86,7 +87,8 @@ def validate_gateway_source_ranges(args: ResourceValidationArgs, report_violatio
     mandatory in the policy config once the sources are known.
     """
     if args.resource_type == SERVICE:
-        if get_path(args.props, "metadata", "annotations", GATEWAY_IDENTITY_ANNOTATION) is None:
+        annotations = raw_get(args.props, "metadata", "annotations")  # unknown: not known as a gateway
+        if not isinstance(annotations, Mapping) or GATEWAY_IDENTITY_ANNOTATION not in annotations:
             return
         if get_path(args.props, "spec", "type") != "LoadBalancer":
             return

@@ -9,7 +9,7 @@ import pytest
 
 from components.config import ConfigError
 from harness.program import run_program
-from policy_harness import PolicyPackProcess
+from policy_harness import UNKNOWN, PolicyPackProcess, Resource
 from policy_stacks import SOURCE_CIDRS, SOURCE_RANGES, Pki, advisories, mesh_stack, release, with_gateway
 from scenarios import CHART
 
@@ -65,6 +65,11 @@ def test_gateways_listing_their_sources_and_other_services_pass(preview: PolicyP
     with_gateway(s, "east")  # 203.0.113.0/24 and 2001:db8::/32
     node_port = with_gateway(s, "west", source_ranges=None)  # a NodePort gateway: no load balancer to restrict
     node_port.props["spec"]["type"] = "NodePort"
+    # A LoadBalancer Service whose annotations are not known yet is not known as a gateway either.
+    s.add(Resource("kubernetes:core/v1:Service", "east-app", {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "app", "namespace": "apps", "annotations": UNKNOWN},
+        "spec": {"type": "LoadBalancer", "selector": {"app": "app"}, "ports": [{"port": 80}]}},
+        parent=s.root, provider=s.providers["east"]))
     assert preview.run(s.resources).diagnostics == []
 
 
