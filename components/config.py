@@ -7,6 +7,7 @@ bad stack file fails in `pulumi preview` with the key to fix, and nothing is hal
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -619,6 +620,7 @@ class MeshConfig(_Strict):
                 )
         problems.extend(self._member_problems())
         problems.extend(self._gateway_problems())
+        problems.extend(self._source_range_problems())
         problems.extend(self._extra_values_problems())
         if problems:
             raise ValueError("\n".join(problems))
@@ -632,6 +634,65 @@ class MeshConfig(_Strict):
             if policy and isinstance(policy, str):  # anything else is refused by extra_values.problems
                 return policy
         return "all-unauthenticated"
+
+    def gateway_source_ranges(self, cluster: str) -> tuple[Any, str]:
+        """The cluster's `gateway.loadBalancerSourceRanges` for the multicluster chart, and the key
+        that sets it: the cluster's own extraValues replace the mesh-wide ones (lists are not
+        merged); (None, "") when neither sets it."""
+        scopes = ((f"clusters.{cluster}.extraValues", self.clusters[cluster].extra_values),
+                  ("linkerd.extraValues", self.linkerd.extra_values))
+        for where, extra in scopes:
+            gateway = extra.multicluster.get("gateway")
+            if isinstance(gateway, dict) and "loadBalancerSourceRanges" in gateway:
+                return gateway["loadBalancerSourceRanges"], f"{where}.multicluster.gateway.loadBalancerSourceRanges"
+        return None, ""
+
+    def _source_range_problems(self) -> list[str]:
+        """Source ranges the gateway cannot take: on a NodePort Service the API server refuses them
+        (`ValidateService`: "may only be used when `type` is 'LoadBalancer'"), and a cluster without
+        the chart's gateway (`emissary`, `none`) renders no Service to restrict, so ranges set for it
+        alone would restrict nothing while looking as if they did."""
+        problems = []
+        for name, cluster in self.clusters.items():
+            ranges, key = self.gateway_source_ranges(name)
+            if not isinstance(ranges, list) or not ranges:
+                continue
+            own = key.startswith("clusters.")
+            if cluster.gateway.type == "linkerd" and cluster.gateway.service_type == "NodePort":
+                fix = "remove them" if own else f"set clusters.{name}.extraValues.multicluster.gateway.loadBalancerSourceRanges: []"
+                problems.append(f"{key}: cluster {name!r} has a NodePort gateway (clusters.{name}.gateway.serviceType), "
+                                f"and the API server refuses loadBalancerSourceRanges on a NodePort Service; {fix}")
+            elif cluster.gateway.type != "linkerd" and own:
+                problems.append(f"{key}: cluster {name!r} has no Linkerd gateway (clusters.{name}.gateway.type is "
+                                f"{cluster.gateway.type!r}), so these ranges restrict nothing; remove them"
+                                + (", and restrict Emissary's own Service" if cluster.gateway.type == "emissary" else ""))
+        return problems
+
+    def warnings(self) -> list[str]:
+        """What the config opens explicitly, worth a warning on every run (the policy pack's advisories
+        cover the defaults): a source range that admits every address on a LoadBalancer gateway, and a
+        cluster that overrides the mesh-wide default inbound policy with `all-unauthenticated`."""
+        from .extra_values import is_cidr
+
+        found = []
+        for name, cluster in self.clusters.items():
+            ranges, key = self.gateway_source_ranges(name)
+            if cluster.gateway.type == "linkerd" and cluster.gateway.service_type == "LoadBalancer" \
+                    and isinstance(ranges, list):
+                found += [f"{PROJECT}:{key}[{i}]: {entry.strip()} admits every address, so the gateway of cluster "
+                          f"{name!r} is as open as without source ranges; list the source clusters' egress ranges"
+                          for i, entry in enumerate(ranges)
+                          if is_cidr(entry) and ipaddress.ip_network(entry.strip(), strict=False).prefixlen == 0]
+            own = cluster.extra_values.control_plane.get("proxy")
+            mesh = self.linkerd.extra_values.control_plane.get("proxy")
+            mesh_policy = mesh.get("defaultInboundPolicy") if isinstance(mesh, dict) else None
+            if isinstance(own, dict) and own.get("defaultInboundPolicy") == "all-unauthenticated" \
+                    and mesh_policy not in (None, "all-unauthenticated"):
+                found.append(f"{PROJECT}:clusters.{name}.extraValues.controlPlane.proxy.defaultInboundPolicy: "
+                             f"all-unauthenticated overrides linkerd.extraValues.controlPlane.proxy.defaultInboundPolicy "
+                             f"({mesh_policy}) for cluster {name!r}: its meshed pods accept plain-text connections from "
+                             "any client, meshed or not, on every port no Server covers")
+        return found
 
     def _member_problems(self) -> list[str]:
         return [f"trust.members[{i}].clusters: {cluster!r} is a cluster of this stack; a cluster is "
@@ -791,6 +852,8 @@ def load() -> MeshConfig:
     _require_secret_keys(raw)
     mesh = parse(raw)
     _check_kubeconfigs(mesh)
+    for warning in mesh.warnings():
+        pulumi.log.warn(warning)
     return mesh
 
 

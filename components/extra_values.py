@@ -8,6 +8,7 @@ put key material into Helm values.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path as Path_
@@ -147,6 +148,33 @@ def _hardening_problems(section: str, values: dict[str, Any], where: str) -> dic
             for key, what in (("privileged", "privileged"), ("runAsRoot", "root")) if proxy_init.get(key) is True}
 
 
+def is_cidr(value: Any) -> bool:
+    """An IP range as Kubernetes takes it in `loadBalancerSourceRanges`: `<address>/<prefix>` (a bare
+    address is refused there, unlike Python's `ip_network`)."""
+    if not isinstance(value, str) or "/" not in value:
+        return False
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _source_range_problems(section: str, values: dict[str, Any], where: str) -> dict[str, str]:
+    """{key: problem} for `gateway.loadBalancerSourceRanges` entries the API server would refuse, with
+    the whole gateway Service, after the other objects of the update were applied
+    (`ValidateService`: "must be a list of IP ranges")."""
+    from .config import yaml_kind
+
+    gateway = values.get("gateway") if section == "multicluster" else None
+    ranges = gateway.get("loadBalancerSourceRanges") if isinstance(gateway, dict) else None
+    if not isinstance(ranges, list):
+        return {}  # absent, or not a list: the chart-type check says so
+    return {f"{where}.gateway.loadBalancerSourceRanges[{i}]": f"{yaml_kind(entry)} is not an IP range in CIDR "
+            "notation (e.g. 203.0.113.0/24, 2001:db8::/32); the API server would refuse the gateway Service"
+            for i, entry in enumerate(ranges) if not is_cidr(entry)}
+
+
 def _free_form_parent(path: Path, keys: dict[Path, str]) -> bool:
     """True when a prefix of `path` is a map that belongs to the user: a label/annotation/selector
     map, or one whose entries values.yaml does not enumerate (`resources: {}`, `podAnnotations`)."""
@@ -165,7 +193,8 @@ def problems(section: str, values: dict[str, Any], chart_version: str, where: st
     known_version, known = _known()
     from .config import key_path  # config imports this module when it validates
 
-    reported = {**_program_read_problems(section, values, where), **_hardening_problems(section, values, where)}
+    reported = {**_program_read_problems(section, values, where), **_hardening_problems(section, values, where),
+                **_source_range_problems(section, values, where)}
     found = [f"{key}: {problem}" for key, problem in reported.items()]
 
     for path, value in _leaves(values):

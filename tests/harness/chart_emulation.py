@@ -38,6 +38,9 @@ def gateway_service(values: dict[str, Any]) -> Optional[dict]:
     if node_port:  # the API server assigns node ports unless values pin them
         ports[0]["nodePort"] = gw.get("nodePort", 30143)
         ports[1]["nodePort"] = probe.get("nodePort", 30191)
+    spec: dict[str, Any] = {"type": gw["serviceType"], "ports": ports, "selector": {"app": name}}
+    if gw.get("loadBalancerSourceRanges"):  # rendered whatever the serviceType, as the template does
+        spec["loadBalancerSourceRanges"] = list(gw["loadBalancerSourceRanges"])
     return {
         "apiVersion": "v1",
         "kind": "Service",
@@ -56,7 +59,7 @@ def gateway_service(values: dict[str, Any]) -> Optional[dict]:
                 "component": "gateway",
             },
         },
-        "spec": {"type": gw["serviceType"], "ports": ports, "selector": {"app": name}},
+        "spec": spec,
     }
 
 
