@@ -25,14 +25,15 @@ from typing import Any, Callable, Optional
 import pulumi
 
 from . import constants as c
-from .config import LinkConfig, MeshConfig
+from .config.kubeconfig import api_server_address
+from .config.schema import LinkConfig, MeshConfig
 from .diagram import mermaid
 from .exports import ExportedServices, ExportedServicesArgs
 from .install import ClusterInstall, ClusterInstallArgs
 from .link import Link, LinkArgs
 from .link_health import LinkHealth
 from .link_target import LinkTarget, credentials_output, gateway_enabled_in, when_granted
-from .providers import api_server_address, cluster_provider, kubectl_flags
+from .providers import cluster_provider, kubectl_flags
 from .trust import (
     AnchorMaterial,
     IdentityIssuer,

@@ -1,5 +1,5 @@
 """README.md matches the code: every key of the "Configuration reference" tables is a field of the
-config models (components/config.py) under its camelCase name, with the default and the limits the
+config models (components/config/schema.py) under its camelCase name, with the default and the limits the
 README states, and every model field is documented; every stack output in "Stack outputs" is one
 the program exports (run under the mocks) and back; every relative link resolves; bench/tools
 commands run with the project's virtualenv."""
@@ -18,7 +18,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from components import config as cfg
+from components.config import schema as cfg
+from components.config.loader import parse
 from harness.program import ROOT
 from scenarios import cached
 
@@ -233,7 +234,7 @@ def rows() -> list[Row]:
 
 def test_every_documented_key_is_a_config_field():
     unknown = [r.key for r in rows() if resolve(r.key) is None]
-    assert unknown == [], f"README configuration keys that are no field of components/config.py: {unknown}"
+    assert unknown == [], f"README configuration keys that are no field of components/config/schema.py: {unknown}"
 
 
 def test_documented_defaults_are_the_models_defaults():
@@ -332,7 +333,7 @@ def _claim(pattern: str, text: str) -> re.Match:
 
 def _invalid(raw: dict) -> bool:
     try:
-        cfg.parse(raw)
+        parse(raw)
     except cfg.ConfigError:
         return True
     return False
@@ -479,7 +480,7 @@ def message_templates() -> list[list[Optional[str]]]:
     """Every string the program's modules build (literals and f-strings), as characters with ANY
     where an f-string puts a value; whitespace collapsed."""
     templates = []
-    for path in sorted((ROOT / "components").glob("*.py")):
+    for path in sorted((ROOT / "components").rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
             parts: list = []
             if isinstance(node, ast.JoinedStr):
