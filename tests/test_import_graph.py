@@ -111,3 +111,14 @@ def test_the_graph_sees_lazy_and_relative_imports(tmp_path):
     assert cycle is not None and cycle[0] == cycle[-1] and set(cycle) == {"pkg.c", "pkg.sub.b"}
     (pkg / "c.py").write_text("x = 1\n")
     assert find_cycle(import_graph(tmp_path, "pkg")) is None
+
+
+def test_the_mesh_builds_from_the_trusts_answer_and_decides_nothing_about_trust():
+    """Where a stack's bundle and issuers come from is decided in one place (trust_exchange.StackTrust);
+    mesh.py names none of the pieces that decide it."""
+    source = (ROOT / PACKAGE / "mesh.py").read_text()
+    names = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+    names |= {a.name for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ImportFrom) for a in n.names}
+    deciders = {"mesh_trust", "gate_on_members", "choose_issuer", "running_issuer", "matching_key",
+                "sign_member_requests", "supplied_issuer", "IdentityIssuer", "checked_issuer", "checked_bundle"}
+    assert not names & deciders, sorted(names & deciders)
