@@ -4,7 +4,7 @@ import gc
 
 import pulumi
 
-from components import config
+from components.config.loader import load
 from components.mesh import Mesh
 
 # Registering thousands of resources leaves the SDK with hundreds of thousands of short-lived
@@ -12,6 +12,6 @@ from components.mesh import Mesh
 # evaluation in the garbage collector for nothing (see bench/scale.py and the README).
 gc.set_threshold(50_000, 20, 100)
 
-mesh = Mesh("mesh", config.load())
+mesh = Mesh("mesh", load())
 for key, value in mesh.outputs().items():
     pulumi.export(key, value)

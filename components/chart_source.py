@@ -8,6 +8,8 @@ The chart is then given to pulumi-kubernetes as that archive's path; `version` i
 existing path as it is), so that every chart keeps an exact pin for review and the policy pack.
 A relative directory is taken from the project directory, where Pulumi runs the program, and the
 chart is passed as an absolute path, which the provider's process resolves the same way.
+Whether a repository is a URL or such a directory, and that the directory holds the archives, is
+the config's to check (`components/config/schema.py`, while `repository` is validated).
 """
 from __future__ import annotations
 
@@ -17,31 +19,7 @@ from typing import Optional
 
 import pulumi_kubernetes as k8s
 
-URL_SCHEMES = ("https", "oci")
-
-
-def is_local(repository: str) -> bool:
-    """A repository that names a directory rather than a URL."""
-    return "://" not in repository
-
-
-def archive_name(chart: str, version: str) -> str:
-    """The file `helm package` writes for `chart` at `version`."""
-    return f"{chart}-{version}.tgz"
-
-
-def missing_archives(directory: str, charts: list[str], version: str) -> Optional[str]:
-    """Why `directory` cannot serve `charts` at `version` (None when it can): it is not a
-    directory, or archives are missing. The message lists what is missing and what is there."""
-    path = Path(directory)
-    if not path.is_dir():
-        return f"{directory!r} is neither an https:// or oci:// URL nor an existing directory"
-    missing = [archive_name(c, version) for c in charts if not (path / archive_name(c, version)).is_file()]
-    if not missing:
-        return None
-    present = sorted(p.name for p in path.glob("*.tgz"))
-    return (f"the directory {directory!r} has no {', '.join(missing)} (it holds: {', '.join(present) or 'no .tgz'});"
-            f" add them with `helm pull <chart> --version {version} -d {directory}`, or pin the version it holds")
+from .config.schema import archive_name, is_local
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ Mermaid ids cannot carry every character of a name; names appear only in labels.
 """
 from __future__ import annotations
 
-from .config import ClusterConfig, GatewayConfig, LinkConfig, MeshConfig
+from .config.schema import ClusterConfig, GatewayConfig, LinkConfig, MeshConfig
 
 GATEWAY = "gateway"
 REMOTE_DISCOVERY = "remote discovery"

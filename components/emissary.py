@@ -25,7 +25,7 @@ import pulumi_kubernetes as k8s
 
 from . import constants as c
 from .chart_source import chart_source
-from .config import EmissaryConfig, GatewayConfig, LinkerdConfig
+from .config.schema import EmissaryConfig, GatewayConfig, LinkerdConfig
 
 INSTALL_NAME = "emissary-ingress"
 """Release name and `fullnameOverride` of an installed Emissary: its Deployment, Service and

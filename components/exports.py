@@ -25,7 +25,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import constants as c
-from .config import ExportConfig
+from .config.schema import ExportConfig
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import pulumi_kubernetes as k8s
 
 from . import constants as c
 from .chart_source import chart_source
-from .config import LinkerdConfig
+from .config.schema import LinkerdConfig
 
 GATEWAY_API_GROUP = "gateway.networking.k8s.io"
 

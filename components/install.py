@@ -22,7 +22,7 @@ from . import constants as c
 from .access import RemoteAccess, RemoteAccessArgs, remote_access_role
 from .emissary import EmissaryGateway, EmissaryGatewayArgs
 from .chart_source import chart_source
-from .config import ExtraValues, GatewayConfig, LinkerdConfig
+from .config.schema import ExtraValues, GatewayConfig, LinkerdConfig
 from .gateway import read_gateway_service
 from .gateway_api import GatewayApiCrds
 from .link_target import LinkTarget, public_outputs

@@ -36,7 +36,7 @@ from typing import Any, Callable, Optional
 import pulumi
 import pulumi_command as command
 
-from .config import LinkConfig, LinkHealthConfig, MeshConfig
+from .config.schema import LinkConfig, LinkHealthConfig, MeshConfig
 from .providers import kubectl_flags
 
 WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
@@ -47,7 +47,7 @@ STATUS_LISTS = ("mirrorServices", "federatedServices")
 def mirrored_expression(namespace: str, service: str) -> str:
     """The `waitFor` expression that holds once the target's `namespace/service` is mirrored.
 
-    Names are DNS labels (config.py validates them; another stack's `exports` output comes from the
+    Names are DNS labels (config/schema.py validates them; another stack's `exports` output comes from the
     same validation), so they need no escaping inside the single-quoted RFC 9535 string literals,
     and they contain no `=` or `}` that `Parse` would split on."""
     return (

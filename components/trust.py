@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from . import cert_checks
 
 if TYPE_CHECKING:
-    from .config import CertKeyPair, TrustConfig
+    from .config.schema import CertKeyPair, TrustConfig
 
 # Subjects follow the Linkerd docs' conventions; anchor and issuer must not share a subject
 # (linkerd/linkerd2#5350: identical names made proxies reject the chain).

@@ -1,4 +1,18 @@
-"""Trust across per-cluster stacks, with every private key in the stack that made it.
+"""Trust across per-cluster stacks, and the one place that decides a stack's trust (`StackTrust`).
+
+`StackTrust.install` decides, for one stack, where its trust bundle and each cluster's issuer come
+from, registers what that takes, and hands the answer (`TrustAnswer`) to `Mesh`, which builds the
+clusters, links and exports from it and decides nothing about trust:
+
+- a stack that owns its trust (no `trust.fromStack`): the bundle is its own anchors (the
+  generated current one, the next one too during a rotation, or `trust.anchor`) plus
+  `existingAnchorsPem` (trust.py, `mesh_trust`); each cluster's issuer is `clusters.<name>.issuer`
+  if given, else generated here and signed by the anchor that signs now. With `trust.members` the
+  anchor (and so everything signed or installed with it) waits until no member lags
+  (`gate_on_members`), and the member requests are signed after the clusters are built;
+- a member (`trust.fromStack: A`): the bundle is A's `trustAnchorsPem`; each cluster's issuer is
+  the supplied one, or the certificate A signed for one of this stack's keys, or the issuer the
+  cluster runs, or none yet (the states below).
 
 A stack with `trust.fromStack: A` (a *member* of A) never sees A's key, and A never sees the
 member's issuer keys. What crosses stacks is public: certificate requests one way, certificates
@@ -15,16 +29,40 @@ the other. Stack outputs involved (README, "Stack outputs"):
   does not change a stack's outputs). The anchor's stack reads them to hold a rotation step back
   while a member lags (`lagging_members`).
 
-A member installs a cluster only once it holds a certificate for one of its own keys
-(`choose_issuer`): the first time, a member stack publishes its request and installs nothing; after
-a re-key (`issuerGeneration` raised) it keeps the installed generation, key included, until the
-anchor's stack has signed the new one. A member never uninstalls because the anchor's stack
-stopped publishing its certificate: it keeps what it installed and says so.
+The states of the protocol, as each run of a member finds them (`StackTrust._as_member`,
+`choose_issuer`); the member reads A's outputs and its own outputs of its last successful update:
+
+1. *no bundle*: A publishes no `trustAnchorsPem` (A never ran): the member installs nothing, on
+   any cluster, and publishes its requests;
+2. then, for each cluster:
+   - *supplied*: `clusters.<name>.issuer` is set: installed as given, checked against A's bundle;
+   - *signed*: A's `signedIssuers` holds a certificate, for this stack, of the cluster's configured
+     generation: installed with that generation's key, once the certificate is known to be for it;
+   - *kept*: the configured generation is not signed (yet) but the stack installed an earlier one:
+     that generation stays, its key included (its `IdentityIssuer` stays registered), with A's
+     newer certificate for it if A re-signed it (a rotation's `reissue-issuers`);
+   - *running*: nothing signed, and the stack installed the cluster before without a generation
+     it can name (deployed before this protocol, or a supplied issuer since removed): the issuer
+     is read from the cluster's `linkerd-identity-issuer` Secret and kept;
+   - *waiting*: nothing signed and nothing installed before: the cluster is not installed (nor
+     are its links and exports) until A signs; a warning says to run A.
+
+A member installs a cluster only once it holds a certificate for one of its own keys: the first
+time, a member stack publishes its request and installs nothing; after a re-key
+(`issuerGeneration` raised) it keeps the installed generation, key included, until the anchor's
+stack has signed the new one. A member never uninstalls because the anchor's stack stopped
+publishing its certificate: it keeps what it installed and says so.
+
+The anchor's stack, each run: signs every usable request of its members for the clusters listed
+for them, with the anchor that signs now; goes ahead with a rotation step (or any change of its
+bundle) only when every member that installed something trusts the signing anchor and runs
+issuers of a kept anchor; a member report it cannot read holds back rotation steps only, with a
+warning otherwise.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import base64
 
@@ -38,7 +76,22 @@ from cryptography.x509.oid import NameOID
 
 from . import cert_checks
 from . import constants as c
-from .trust import AnchorMaterial, IssuerMaterial, sign_issuer
+from .trust import (
+    AnchorMaterial,
+    IdentityIssuer,
+    IdentityIssuerArgs,
+    IssuerMaterial,
+    TrustAnchor,
+    checked_bundle,
+    checked_issuer,
+    issuer_common_name,
+    mesh_trust,
+    sign_issuer,
+    supplied_issuer,
+)
+
+if TYPE_CHECKING:
+    from .config.schema import MeshConfig
 
 REQUESTS_OUTPUT = "issuerRequests"
 SIGNED_OUTPUT = "signedIssuers"
@@ -337,3 +390,213 @@ def gate_on_members(anchor: AnchorMaterial, reports: pulumi.Output[dict[str, dic
         private_key_pem=anchor.private_key_pem,
         bundle_pem=pulumi.Output.all(anchor.bundle_pem, ok).apply(lambda v: v[0]),
     )
+
+
+# -- one stack's answer: where its bundle and each cluster's issuer come from --------------------
+
+def checked(material: IssuerMaterial, bundle_pem: pulumi.Input[str], cluster: str) -> IssuerMaterial:
+    """The issuer as the control plane gets it, its certificate checked against the bundle."""
+    cert = checked_issuer(material.cert_pem, bundle_pem, f"cluster {cluster!r} issuer")
+    return IssuerMaterial(cert_pem=cert, private_key_pem=material.private_key_pem)
+
+
+@dataclass(frozen=True)
+class TrustAnswer:
+    """What a stack installs: the bundle every one of its clusters gets, and the issuer of each
+    cluster it installs in this run (a member leaves out a cluster that waits for its first
+    signature; every issuer is checked against the bundle)."""
+
+    bundle_pem: pulumi.Output[str]
+    issuers: dict[str, IssuerMaterial]
+
+
+class StackTrust:
+    """The one place that decides a stack's trust (see the module docstring for the states).
+
+    `install(build)` registers what the trust needs (anchors, issuers, issuer requests, the
+    certificates signed for members, reads of running issuers) as children of `parent`, and calls
+    `build(answer)` once the answer is known: at once in a stack that owns its trust, and inside
+    the apply of the anchor's stack's outputs in a member (which may never call it: it waits).
+    What the stack publishes about its trust comes from `outputs`.
+    """
+
+    anchor: Optional[AnchorMaterial]
+    """The anchor that signs, in a stack that owns its trust; None in a member stack."""
+    generated_anchors: list[TrustAnchor]
+    """Anchors this stack generated (empty in a member or with a supplied anchor)."""
+    bundle_pem: pulumi.Output[Optional[str]]
+    """The bundle this stack installs (None while a member waits for the anchor's stack)."""
+    source: str
+    """The stack whose anchor this stack uses (`trustSource`): itself, or `trust.fromStack`."""
+
+    def __init__(self, config: MeshConfig, self_name: str, stack: Callable[[str], pulumi.StackReference],
+                 previous: Callable[[str], pulumi.Output[Any]], providers: dict[str, k8s.Provider],
+                 parent: pulumi.Resource):
+        self._config, self._self_name, self._stack, self._previous = config, self_name, stack, previous
+        self._providers, self._parent = providers, parent
+        self._child = pulumi.ResourceOptions(parent=parent)
+        self.source = config.trust.from_stack or self_name
+        self.anchor, self.generated_anchors = None, []
+        self._installed_generation: dict[str, Optional[int]] = {}
+        self._issuers: dict[str, IssuerMaterial] = {}
+        self._requests: dict[str, IdentityIssuer] = {}
+        self._signed: Optional[pulumi.Output[dict]] = None
+        self._member_bundle: Optional[pulumi.Output[str]] = None
+
+    def install(self, build: Callable[[TrustAnswer], None]) -> pulumi.Output[bool]:
+        """Decide, have `build` install the answer, and return whether it did (a member that
+        waits for the anchor's stack installs nothing)."""
+        trust = self._config.trust
+        if trust.from_stack is not None:
+            ready = self._as_member(build)
+            self.bundle_pem = ready.apply(lambda ok: self._member_bundle if ok else None)
+            return ready
+        setup = mesh_trust(trust, self._config.protect, self._child)
+        self.generated_anchors, anchor = setup.generated, setup.material
+        if trust.members:
+            anchor = gate_on_members(anchor, self._member_reports(), trust.member_clusters(), trust.rotation,
+                                     self._previous("trustAnchorsPem"))
+        self.anchor, self.bundle_pem = anchor, anchor.bundle_pem
+        self._answer(build, TrustAnswer(anchor.bundle_pem, {n: self._own_issuer(n) for n in self._config.clusters}))
+        if trust.members:
+            self._signed = self._sign_members()
+        return pulumi.Output.from_input(True)
+
+    def _answer(self, build: Callable[[TrustAnswer], None], answer: TrustAnswer) -> None:
+        self._issuers = answer.issuers
+        build(answer)
+
+    def outputs(self, after_build: Callable[[Callable[[], Any]], pulumi.Output[Any]]) -> dict[str, Any]:
+        """The issuer outputs of the protocol: what this stack installed (`issuerCertsPem`), the
+        requests it publishes as a member, the certificates it signs for its members."""
+        out: dict[str, Any] = {INSTALLED_OUTPUT: after_build(lambda: {
+            n: {"generation": self._installed_generation.get(n), "certPem": i.cert_pem} for n, i in self._issuers.items()
+        })}
+        if self._requests:
+            out[REQUESTS_OUTPUT] = {
+                n: {"generation": self._generation(n), "csrPem": issuer.request.cert_request_pem}
+                for n, issuer in self._requests.items()
+            }
+        if self._signed is not None:
+            out[SIGNED_OUTPUT] = self._signed
+        return out
+
+    def _generation(self, cname: str) -> int:
+        cluster, trust = self._config.clusters[cname], self._config.trust
+        return cluster.issuer_generation if cluster.issuer_generation is not None else trust.issuer_generation
+
+    # -- a stack that owns its trust ---------------------------------------------------------------
+    def _own_issuer(self, cname: str) -> IssuerMaterial:
+        """A supplied issuer as it is, or one generated and signed here; either checked against the bundle."""
+        cfg, trust = self._config, self._config.trust
+        cluster = cfg.clusters[cname]
+        assert self.anchor is not None
+        if cluster.issuer is not None:
+            material = supplied_issuer(cname, cluster.issuer)
+            self._installed_generation[cname] = None
+        else:
+            generation = self._generation(cname)
+            self._installed_generation[cname] = generation
+            material = IdentityIssuer(
+                f"{cname}-issuer",
+                IdentityIssuerArgs(anchor=self.anchor, validity_hours=trust.issuer_validity_hours,
+                                   trust_domain=cfg.linkerd.trust_domain, generation=generation),
+                opts=self._child,
+            ).material
+        return checked(material, self.anchor.bundle_pem, cname)
+
+    def _member_reports(self) -> pulumi.Output[dict[str, dict[str, Any]]]:
+        """What each member stack installed in its last successful update (its own outputs)."""
+        return pulumi.Output.all(**{
+            m: pulumi.Output.all(bundle=self._stack(m).get_output("trustAnchorsPem"),
+                                 issuers=self._stack(m).get_output(INSTALLED_OUTPUT))
+            for m in self._config.trust.member_clusters()
+        })
+
+    def _sign_members(self) -> pulumi.Output[dict]:
+        """`signedIssuers`: one certificate per member request, signed by the anchor that signs now."""
+        assert self.anchor is not None
+        anchor, cfg = self.anchor, self._config
+        members = cfg.trust.member_clusters()
+        requests = pulumi.Output.all(**{m: self._stack(m).get_output(REQUESTS_OUTPUT) for m in members})
+        subject = issuer_common_name(cfg.linkerd.trust_domain, c.LINKERD_NAMESPACE)
+        return requests.apply(lambda found: sign_member_requests(
+            found, members, subject, anchor, cfg.trust.issuer_validity_hours, self._child))
+
+    # -- a member stack ------------------------------------------------------------------------------
+    def _as_member(self, build: Callable[[TrustAnswer], None]) -> pulumi.Output[bool]:
+        """Keys and requests now; the clusters once the anchor's stack has signed (see choose_issuer)."""
+        cfg, trust = self._config, self._config.trust
+        anchor_stack = trust.from_stack
+        assert anchor_stack is not None
+        for cname, cluster in cfg.clusters.items():
+            if cluster.issuer is None:
+                self._requests[cname] = self._member_issuer(cname, self._generation(cname))
+        ref = self._stack(anchor_stack)
+        inputs = pulumi.Output.all(
+            bundle=ref.get_output("trustAnchorsPem"), signed=ref.get_output(SIGNED_OUTPUT),
+            installed=self._previous(INSTALLED_OUTPUT), installed_bundle=self._previous("trustAnchorsPem"),
+        )
+
+        def decide(v: dict[str, Any]) -> bool:
+            if not v["bundle"]:
+                pulumi.log.warn(
+                    f"stack {anchor_stack} publishes no trust bundle yet: this stack installs nothing until it has. "
+                    f"Its issuer requests are published (output {REQUESTS_OUTPUT}); run `pulumi up` on "
+                    f"{anchor_stack} (with this stack in its trust.members), then run this stack again")
+                return False
+            bundle = checked_bundle(pulumi.Output.from_input(v["bundle"]), f"trust bundle of {anchor_stack}")
+            self._member_bundle = bundle
+            signed = {k: e for k, e in (v["signed"] or {}).items() if e.get("stack") == self._self_name}
+            installed = v["installed"] or {}
+            # Deployed before, by a version that did not report its issuers (before this protocol).
+            unreported = bool(v["installed_bundle"]) and v["installed"] is None
+            issuers = {}
+            for cname in cfg.clusters:
+                material = self._member_cluster_issuer(cname, signed.get(cname), installed.get(cname), bundle,
+                                                       keep_running=unreported or cname in installed)
+                if material is not None:
+                    issuers[cname] = material
+            self._answer(build, TrustAnswer(bundle, issuers))
+            return True
+
+        return inputs.apply(decide)
+
+    def _member_issuer(self, cname: str, generation: int) -> IdentityIssuer:
+        cfg = self._config
+        return IdentityIssuer(
+            issuer_name(cname, generation),
+            IdentityIssuerArgs(anchor=None, validity_hours=cfg.trust.issuer_validity_hours,
+                               trust_domain=cfg.linkerd.trust_domain, generation=None),
+            opts=self._child,
+        )
+
+    def _member_cluster_issuer(self, cname: str, signed: Optional[dict], installed: Optional[dict],
+                               bundle: pulumi.Output[str], keep_running: bool) -> Optional[IssuerMaterial]:
+        """The issuer a member installs on `cname`, or None while it waits for its first signature.
+        `keep_running`: this stack installed the cluster before, so it never uninstalls it for want
+        of a signature: it keeps the issuer the cluster runs."""
+        cluster, anchor_stack = self._config.clusters[cname], self._config.trust.from_stack
+        assert anchor_stack is not None
+        if cluster.issuer is not None:
+            self._installed_generation[cname] = None
+            return checked(supplied_issuer(cname, cluster.issuer), bundle, cname)
+        if installed is not None and not isinstance(installed.get("generation"), (int, float)):
+            installed = None  # it was a supplied issuer: nothing generated to keep
+        choice, wait = choose_issuer(cname, self._generation(cname), signed, installed, anchor_stack)
+        if choice is None and keep_running:
+            pulumi.log.warn(f"cluster {cname!r} keeps the issuer it runs until {anchor_stack} signs this stack's "
+                            f"request: run `pulumi up` on {anchor_stack} (with this stack in its trust.members), "
+                            "then run this stack again")
+            self._installed_generation[cname] = None
+            return checked(running_issuer(cname, self._providers[cname], self._parent), bundle, cname)
+        if choice is None:
+            pulumi.log.warn(wait or "")
+            return None
+        if choice.note:
+            pulumi.log.warn(choice.note)
+        key = (self._requests[cname] if choice.generation == self._generation(cname)
+               else self._member_issuer(cname, choice.generation))
+        self._installed_generation[cname] = choice.generation
+        cert = matching_key(choice.cert_pem, key.private_key.public_key_pem, cname, anchor_stack)
+        return checked(IssuerMaterial(cert_pem=cert, private_key_pem=key.private_key_pem), bundle, cname)

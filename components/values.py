@@ -12,7 +12,7 @@ from typing import Any, Optional
 import pulumi
 
 from . import constants as c
-from .config import ExtraValues, GatewayConfig, LinkerdConfig
+from .config.schema import ExtraValues, GatewayConfig, LinkerdConfig
 
 # The settings of linkerd-control-plane's values-ha.yaml (edge-26.8.3). Chart v4 cannot read a
 # values file from inside the chart archive, so `ha: true` applies them from here.

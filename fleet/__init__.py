@@ -2,7 +2,7 @@
 
 Layout (each module small, the order logic free of any Pulumi call):
 - `stacks.py`     the stacks' own config, read from their `Pulumi.<stack>.yaml` with the program's
-                  config loader (`components.config`), and who is whose anchor, member, link target;
+                  config loader (`components.config.loader`), and who is whose anchor, member, link target;
 - `order.py`      pure decisions: the order of a round, rotation steps, what a hold-back message says;
 - `converge.py`   rounds of preview-then-up until every preview is empty, behind a `Runner`;
 - `model.py`      the protocol as facts per stack: predicts a first deployment's `up`s for the plan;

@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from components.config import PROJECT
+from components.config.schema import PROJECT
 
 from .runner import Result
 from .summary import fleet_changes

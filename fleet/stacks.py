@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `python -m fleet` from another directory: find `components`, `tools`
+if str(ROOT) not in sys.path:  # `python -m fleet` from another directory: find `components`
     sys.path.insert(0, str(ROOT))
 
-from components.config import PROJECT, CertificateConfigError, MeshConfig, parse  # noqa: E402
-from tools.diagram import StackFileError, read_stack_config  # noqa: E402
+from components.config.loader import parse, read_stack_file  # noqa: E402
+from components.config.schema import PROJECT, ConfigError, MeshConfig  # noqa: E402
+from components.config.supplied_certs import CertificateConfigError  # noqa: E402
 
 __all__ = ["FleetConfigError", "Stack", "Fleet", "load_fleet", "stack_files", "from_configs"]
 
@@ -139,7 +140,7 @@ def load_fleet(directory: Path, names: Optional[list[str]] = None) -> Fleet:
     configs = {}
     for name, path in files.items():
         try:
-            configs[name] = parse_stack_config(read_stack_config(path), path.name)
-        except StackFileError as e:
+            configs[name] = parse_stack_config(read_stack_file(path), path.name)
+        except ConfigError as e:  # the file cannot be read, or its keys cannot be read back
             raise FleetConfigError(f"{path.name}: {e}") from None
     return from_configs(configs)

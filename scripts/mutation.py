@@ -35,7 +35,7 @@ EQUIVALENTS = ROOT / "tests" / "mutation_equivalents.md"
 # module -> the test files that check what it decides (what reaches the cluster, what the user is told)
 MODULES: dict[str, list[str]] = {
     "cert_checks": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
-    "supplied_certs": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
+    "config/supplied_certs": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
     "trust": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
     # test_trust_across_stacks.py's three-stack scenarios take minutes per mutant: only its
     # request checks here (what the anchor's stack refuses to sign, one run each)
@@ -86,7 +86,7 @@ def config(module: str, tests: list[str]) -> str:
 
 def run_module(module: str, tests: list[str], max_children: int, log) -> dict[str, tuple[str, str]]:
     """{mutant: (status, diff)} of one module's mutants."""
-    with tempfile.TemporaryDirectory(prefix=f"mutation-{module}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"mutation-{module.replace('/', '-')}-") as tmp:
         work = Path(tmp)
         scratch_copy(work)
         (work / "setup.cfg").write_text(config(module, tests))

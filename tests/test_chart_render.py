@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from components import values as program_values
-from components.config import EmissaryConfig, EmissaryInstall, GatewayConfig, LinkerdConfig
+from components.config.schema import EmissaryConfig, EmissaryInstall, GatewayConfig, LinkerdConfig
 from components.emissary import INSTALL_NAME, install_values, pod_annotations
 from harness import chart_emulation, chart_render
 from upstream import edge_26_8_3 as upstream

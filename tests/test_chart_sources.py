@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from components import config as config_module
-from components.config import ConfigError
+from components.config import loader as config_module
+from components.config.schema import ConfigError
 from harness.engine import Engine
 from harness.program import ROOT, config_file, run_program
 from scenarios import CHART

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 
 import certs
-from components import config as config_module
-from components.config import CertificateConfigError, ConfigError
+from components.config import loader as config_module
+from components.config.schema import ConfigError
+from components.config.supplied_certs import CertificateConfigError
 from harness.program import Secure, run_program
 
 BASE = {
@@ -129,6 +130,24 @@ def test_unknown_top_level_key_is_rejected():
 
 def test_malformed_json_value_is_rejected():
     fails(BASE, "linkerd-multicluster:links", "not valid", raw_config={"linkerd-multicluster:links": "[{"})
+
+
+@pytest.mark.parametrize("raw_config", [
+    {"linkerd-multicluster:cluster": "{}"},
+    {"linkerd-multicluster:links": "[{"},
+])
+def test_the_tools_read_a_stack_file_as_the_program_reads_the_cli(tmp_path, raw_config):
+    """tools/diagram.py and the fleet read `Pulumi.<stack>.yaml` with `loader.read_stack_file`:
+    the same refusals, word for word, as the program given the same keys by the CLI."""
+    import yaml
+
+    program = fails(BASE, raw_config=raw_config)
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump({"config": {**{f"linkerd-multicluster:{k}": v for k, v in BASE.items()},
+                                               **raw_config, "kubernetes:context": "ignored"}}))
+    with pytest.raises(ConfigError) as err:
+        config_module.read_stack_file(path)
+    assert str(err.value) == program
 
 
 def test_errors_are_raised_before_any_resource_is_registered():
@@ -503,6 +522,18 @@ class TestPlaintextKeys:
         message = fails_before_registering(cfg, "linkerd-multicluster:clusters.west.issuer.keyPem: a private key must be secret config")
         assert "clusters.east" not in message
 
+    def test_the_tools_refuse_the_plaintext_sibling_too(self, tmp_path, monkeypatch):
+        """The same settings file read by the tools (`loader.read_stack_file`): the secure leaf
+        stays a `{secure: …}` map (nothing decrypts it there), the plaintext one is refused."""
+        cfg = self.settings_file(tmp_path, monkeypatch, west_key=certs.key_pem(ISSUER_KEY))
+        program = fails_before_registering(cfg)
+        with pytest.raises(ConfigError) as err:
+            config_module.read_stack_file(tmp_path / "Pulumi.dev.yaml")
+        assert str(err.value) == program
+        self.settings_file(tmp_path, monkeypatch, west_key=Secure)
+        raw = config_module.read_stack_file(tmp_path / "Pulumi.dev.yaml")
+        assert raw["clusters"]["west"]["issuer"]["keyPem"] == {"secure": "v1:AAAA"}
+
     def test_every_leaf_secure_in_the_settings_file_passes(self, tmp_path, monkeypatch):
         cfg = self.settings_file(tmp_path, monkeypatch, west_key=Secure)
         assert run_program(cfg).monitor.by_type("kubernetes:multicluster.linkerd.io/v1alpha3:Link")
@@ -516,7 +547,7 @@ class TestPlaintextKeys:
 
 
 class TestKubeconfigs:
-    """Defect: a kubeconfig that is no kubeconfig crashed in providers.context_server."""
+    """Defect: a kubeconfig that is no kubeconfig crashed in context_server (then in providers.py, now config/kubeconfig.py)."""
 
     @pytest.fixture(params=["directory", "binary", "yaml-list", "yaml-string", "bad-yaml", "contexts-map", "missing"])
     def bad_kubeconfig(self, request, tmp_path):

@@ -3,10 +3,10 @@
 Hypothesis starts from valid stack configs and breaks them the way a hand-edited stack file or a
 wrong `pulumi config set --path` does: any value at any path replaced by any JSON value (null,
 booleans, huge numbers, unicode text with newlines, PEM-looking text, lists, maps), keys deleted,
-unknown keys added, values wrapped in a list or turned into text. `components.config.parse` (no
+unknown keys added, values wrapped in a list or turned into text. `components.config.loader.parse` (no
 Pulumi, fast) must then either return a `MeshConfig` or raise `ConfigError` whose every line
 names a `linkerd-multicluster:` key; any other exception is a bug. A smaller end-to-end property
-runs the same through the CLI's config encoding, `config.load()` and the real program.
+runs the same through the CLI's config encoding, `loader.load()` and the real program.
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import certs
-from components import config
-from components.config import ConfigError, MeshConfig, TOP_LEVEL_KEYS
+from components.config import loader
+from components.config.schema import PROJECT, TOP_LEVEL_KEYS, ConfigError, MeshConfig
 from harness.program import Secure, cli_config, run_program
 from test_config import BASE, registered_types
 
@@ -111,7 +111,7 @@ STARTS = {"base": BASE, "rich": RICH, "per-cluster-stack": PER_CLUSTER_STACK, "r
 
 @pytest.mark.parametrize("name", STARTS)
 def test_the_starting_points_are_valid(name):
-    assert isinstance(config.parse(copy.deepcopy(STARTS[name])), MeshConfig)
+    assert isinstance(loader.parse(copy.deepcopy(STARTS[name])), MeshConfig)
 
 
 # -- what a broken stack file can hold -------------------------------------------------------
@@ -213,7 +213,7 @@ def broken_configs(draw, starts: tuple[str, ...] = tuple(STARTS), max_mutations:
 
 # -- the properties --------------------------------------------------------------------------
 
-KEY_LINE = re.compile(r"  (?:\$KUBECONFIG \(file .*, for |~/\.kube/config \(for )?" + re.escape(f"{config.PROJECT}:")
+KEY_LINE = re.compile(r"  (?:\$KUBECONFIG \(file .*, for |~/\.kube/config \(for )?" + re.escape(f"{PROJECT}:")
                       + r"(?:\w|\[)")
 
 
@@ -223,7 +223,7 @@ def assert_names_keys(err: ConfigError) -> None:
     assert lines[0] == "invalid stack configuration:", message
     assert len(lines) > 1, message
     for line in lines[1:]:
-        assert KEY_LINE.match(line), f"line names no {config.PROJECT}: key:\n{line}\nin:\n{message}"
+        assert KEY_LINE.match(line), f"line names no {PROJECT}: key:\n{line}\nin:\n{message}"
 
 
 PARSE_SETTINGS = settings(max_examples=400, derandomize=True, deadline=None, database=None,
@@ -234,7 +234,7 @@ PARSE_SETTINGS = settings(max_examples=400, derandomize=True, deadline=None, dat
 @given(broken_configs())
 def test_parse_returns_a_config_or_a_config_error_naming_the_key(raw):
     try:
-        parsed = config.parse(raw)
+        parsed = loader.parse(raw)
     except ConfigError as err:
         assert_names_keys(err)
     else:
@@ -255,7 +255,7 @@ def one_value_replaced(draw) -> dict:
 @given(one_value_replaced())
 def test_any_value_at_any_key_is_handled(raw):
     try:
-        config.parse(raw)
+        loader.parse(raw)
     except ConfigError as err:
         assert_names_keys(err)
 
@@ -265,7 +265,7 @@ def test_any_value_at_any_key_is_handled(raw):
 def test_any_text_from_the_cli_is_a_value_or_a_config_error(text, key):
     """`cli_value` gets each top-level key as the CLI passes it: raw text or JSON."""
     try:
-        config.cli_value(text, f"{config.PROJECT}:{key}")
+        loader.cli_value(text, f"{PROJECT}:{key}")
     except ConfigError as err:
         assert_names_keys(err)
 
@@ -285,7 +285,7 @@ def _load(cfg: dict) -> MeshConfig:
     values, secret_keys = cli_config(cfg)
     pulumi.runtime.set_all_config(values, secret_keys)
     try:
-        return config.load()
+        return loader.load()
     finally:
         pulumi.runtime.set_all_config({}, [])
 
@@ -295,14 +295,14 @@ def _load(cfg: dict) -> MeshConfig:
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(broken_configs(starts=tuple(f"e2e-{k}" for k in E2E_STARTS), max_mutations=1))
 def test_the_program_runs_or_fails_with_a_config_error_before_registering_anything(cfg):
-    """`config.load()` is where the program starts: everything it accepts must run; whatever it
+    """`loader.load()` is where the program starts: everything it accepts must run; whatever it
     refuses must be a ConfigError naming the key, and the program must stop there, before any
     resource exists (load() raising means `Mesh(...)` in __main__.py is never reached)."""
     cfg = _secure_keys(cfg)
     try:
         _load(cfg)
     except ConfigError as err:
-        event("refused by config.load()")
+        event("refused by loader.load()")
         assert_names_keys(err)
         with registered_types() as registered, pytest.raises(ConfigError) as run_err:
             run_program(cfg)

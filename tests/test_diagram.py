@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.config import parse
+from components.config.loader import parse, read_stack_file
 from components.diagram import mermaid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,7 +123,7 @@ def test_cli_runs_from_the_repo_root_on_a_shipped_stack_file():
     proc = subprocess.run([sys.executable, "tools/diagram.py", "Pulumi.east.yaml"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == mermaid(parse(cli.read_stack_config(ROOT / "Pulumi.east.yaml")))
+    assert proc.stdout == mermaid(parse(read_stack_file(ROOT / "Pulumi.east.yaml")))
     assert proc.stdout.startswith("flowchart LR\n")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 import pytest
 
-from components.config import parse
+from components.config.loader import parse
 from fleet import commands, pr_comment, summary
 from fleet.cli import duration_seconds, main, make_pause
 from fleet.converge import FleetError, Progress, converge

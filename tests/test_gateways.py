@@ -8,7 +8,7 @@ import jsonschema
 
 import pytest
 
-from components.config import ConfigError
+from components.config.schema import ConfigError
 from harness.engine import Engine, EngineError
 from harness.program import ROOT, Run, config_file, run_program, stack_file_config
 from scenarios import CHART, LINK, SECRET, SERVICE_PATCH, deps, east

@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 
 from components import cert_checks
-from components.config import ConfigError
+from components.config.schema import ConfigError
 from harness.engine import Engine
 from harness.minting import NOW
 from harness.program import Run

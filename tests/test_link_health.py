@@ -11,7 +11,8 @@ import json
 
 import pytest
 
-from components import config as cfg
+from components.config import schema as cfg
+from components.config.loader import parse
 from components.link_health import mirrored_expression, readable_status, wait_annotations
 from harness import link_status
 from harness.engine import Engine, EngineError
@@ -245,11 +246,11 @@ class TestConfig:
     ])
     def test_errors_name_the_key(self, raw, key):
         with pytest.raises(cfg.ConfigError) as e:
-            cfg.parse({"clusters": {"east": {"context": "east"}}, **raw})
+            parse({"clusters": {"east": {"context": "east"}}, **raw})
         assert key in str(e.value)
 
     def test_defaults(self):
-        mesh = cfg.parse({"clusters": {"east": {"context": "east"}}})
+        mesh = parse({"clusters": {"east": {"context": "east"}}})
         assert (mesh.link_health.wait_for_mirrors, mesh.link_health.timeout_seconds, mesh.verify) == (True, 300, "none")
 
     def test_the_keys_arrive_from_the_cli(self):

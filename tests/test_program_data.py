@@ -23,7 +23,7 @@ REFERENCE = ROOT.parent / "shared" / "reference" / "linkerd" / "edge-26.8.3"
 
 
 def test_shipped_key_list_is_for_the_default_chart_version():
-    from components.config import LinkerdConfig
+    from components.config.schema import LinkerdConfig
 
     assert SHIPPED["chartVersion"] == LinkerdConfig().version == upstream.CHART_VERSION
 

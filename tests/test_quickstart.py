@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components import config as mesh_config
+from components.config.loader import parse
+from components.config.schema import PROJECT, TOP_LEVEL_KEYS
 from components.constants import edge_tag
 from harness.engine import Engine
 from harness.program import ROOT, run_program
@@ -100,8 +101,8 @@ def stack_configs(cmds: list[list[str]]) -> dict[str, dict[str, Any]]:
         stack = rest[rest.index("--stack") + 1]
         args = [a for i, a in enumerate(rest[1:], 1) if not a.startswith("--") and rest[i - 1] != "--stack"]
         key, value = args
-        key = key.removeprefix(f"{mesh_config.PROJECT}:")
-        assert key.split(".")[0].split("[")[0] in mesh_config.TOP_LEVEL_KEYS, key
+        key = key.removeprefix(f"{PROJECT}:")
+        assert key.split(".")[0].split("[")[0] in TOP_LEVEL_KEYS, key
         _set_path(found.setdefault(stack, {}), key, _cli_value(value))
     return found
 
@@ -168,8 +169,8 @@ class TestDryRun:
 
     def test_the_config_it_sets_is_valid_for_the_program(self, dry_run):
         configs = stack_configs(commands(dry_run.stdout))
-        east = mesh_config.parse(configs["east"])
-        west = mesh_config.parse(configs["west"])
+        east = parse(configs["east"])
+        west = parse(configs["west"])
         assert set(east.clusters) == {"east"} and set(west.clusters) == {"west"}
         e = east.clusters["east"]
         assert e.context == "k3d-east" and e.api_server_address == f"https://{PLACEHOLDER['east']}:6443"
@@ -194,7 +195,7 @@ class TestDryRun:
 
     def test_it_installs_and_uses_the_linkerd_cli_of_the_release_the_stacks_pin(self, dry_run):
         cmds = commands(dry_run.stdout)
-        pinned = {mesh_config.parse(c).linkerd.version for c in stack_configs(cmds).values()}
+        pinned = {parse(c).linkerd.version for c in stack_configs(cmds).values()}
         [version] = pinned  # both stacks pin the same charts
         tag = edge_tag(version)
         release = f"https://github.com/linkerd/linkerd2/releases/download/{tag}/linkerd2-cli-{tag}-"
@@ -216,8 +217,8 @@ class TestDryRun:
         assert not any(c[0] == "k3d" or c[:3] == ["docker", "network", "create"] for c in cmds)
         assert index(cmds, "docker", "inspect")  # the node IPs on kind's network
         configs = stack_configs(cmds)
-        assert mesh_config.parse(configs["east"]).clusters["east"].context == "kind-east"
-        mesh_config.parse(configs["west"])
+        assert parse(configs["east"]).clusters["east"].context == "kind-east"
+        parse(configs["west"])
 
     def test_teardown(self, tmp_path):
         result = quickstart(tmp_path, "down", "--dry-run")

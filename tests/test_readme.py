@@ -1,6 +1,6 @@
 """README.md and the pages under docs/ match the code. Each check reads the page that holds its
 content: every key of the configuration tables (docs/configuration.md) is a field of the config
-models (components/config.py) under its camelCase name, with the default and the limits the page
+models (components/config/schema.py) under its camelCase name, with the default and the limits the page
 states, and every model field is documented; every stack output of docs/outputs.md is one the
 program exports (run under the mocks) and back; docs/troubleshooting.md quotes messages the program
 builds; docs/layout.md names every module. The README is one screen and a map: every docs/ page is
@@ -27,7 +27,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from components import config as cfg
+from components.config import schema as cfg
+from components.config.loader import parse
 from harness.program import ROOT
 from scenarios import cached
 
@@ -241,7 +242,7 @@ def rows() -> list[Row]:
 
 def test_every_documented_key_is_a_config_field():
     unknown = [r.key for r in rows() if resolve(r.key) is None]
-    assert unknown == [], f"docs/configuration.md keys that are no field of components/config.py: {unknown}"
+    assert unknown == [], f"docs/configuration.md keys that are no field of components/config/schema.py: {unknown}"
 
 
 def test_documented_defaults_are_the_models_defaults():
@@ -340,7 +341,7 @@ def _claim(pattern: str, text: str) -> re.Match:
 
 def _invalid(raw: dict) -> bool:
     try:
-        cfg.parse(raw)
+        parse(raw)
     except cfg.ConfigError:
         return True
     return False

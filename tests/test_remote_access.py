@@ -27,7 +27,7 @@ NAMESPACE = "linkerd-multicluster"
 def supported_versions() -> list[str]:
     """The chart versions the program ships its values keys for (components/data/values_keys.json)
     and its default: the versions a user can install with every check in place."""
-    from components.config import LinkerdConfig
+    from components.config.schema import LinkerdConfig
 
     pinned = json.loads((ROOT / "components" / "data" / "values_keys.json").read_text())["chartVersion"]
     return sorted({pinned, LinkerdConfig().version})

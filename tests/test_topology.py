@@ -84,14 +84,14 @@ def test_explicit_links_add_to_a_topology():
 
 
 def test_an_explicit_link_the_topology_already_makes_is_an_error():
-    from components.config import ConfigError
+    from components.config.schema import ConfigError
 
     with pytest.raises(ConfigError, match=r"links\[0\]: c2 -> c1 is already created by `topology`"):
         run_program(mesh(3, topology={"hub": "c1"}, links=[{"source": "c2", "target": "c1"}]))
 
 
 def test_unknown_hub_is_an_error():
-    from components.config import ConfigError
+    from components.config.schema import ConfigError
 
     with pytest.raises(ConfigError, match=r"linkerd-multicluster:topology.hub: 'c9' is not a cluster"):
         run_program(mesh(2, topology={"hub": "c9"}))
@@ -330,7 +330,7 @@ class TestProtectAndExtraValues:
          "private keys must not go into Helm values"),
     ])
     def test_extra_values_are_checked_against_the_charts_keys(self, extra, fragment):
-        from components.config import ConfigError
+        from components.config.schema import ConfigError
 
         with pytest.raises(ConfigError) as err:
             run_program(mesh(2, linkerd={"extraValues": extra}))

@@ -14,7 +14,7 @@ import pytest
 
 import certs
 from components.cert_checks import CertificateError
-from components.config import ConfigError
+from components.config.schema import ConfigError
 from components.link_target import MismatchedTrust
 from harness.minting import NOW
 from harness.program import Run, Secure, run_program

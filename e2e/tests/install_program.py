@@ -21,7 +21,7 @@ import pulumi_kubernetes as k8s
 import certs
 from components import constants as c
 from components.chart_source import chart_source
-from components.config import GatewayConfig, LinkerdConfig
+from components.config.schema import GatewayConfig, LinkerdConfig
 from components.gateway_api import GatewayApiCrds
 from components.values import ControllerEntry, control_plane_values, crds_values, multicluster_values
 

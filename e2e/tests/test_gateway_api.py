@@ -11,7 +11,7 @@ import pytest
 from pulumi import automation as auto
 
 
-from components.config import LinkerdConfig
+from components.config.schema import LinkerdConfig
 from components.gateway_api import GatewayApiCrds
 from real import delete_gateway_api_crds, exists, kubectl, provider, stack_session
 

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import pytest
 
-from components.config import ConfigError
+from components.config.schema import ConfigError
 from harness.program import run_program
 from policy_harness import UNKNOWN, PolicyPackProcess, Resource
 from policy_stacks import SOURCE_CIDRS, SOURCE_RANGES, Pki, advisories, mesh_stack, release, with_gateway

@@ -3,8 +3,20 @@
 before any resource is registered (`pulumi up --skip-preview` included) instead of half-way."""
 from __future__ import annotations
 
-from . import cert_checks
-from .config import PROJECT, MeshConfig, key_path
+from .. import cert_checks
+from .schema import PROJECT, ConfigError, MeshConfig, key_path
+
+
+class CertificateConfigError(ConfigError, cert_checks.CertificateError):
+    """A certificate or key in the stack config that Linkerd would reject (or that cannot be read),
+    found while validating the config: before any resource is registered."""
+
+
+def check(mesh: MeshConfig) -> None:
+    """`CertificateConfigError` listing every problem of `problems(mesh)`, if there is one."""
+    found = problems(mesh)
+    if found:
+        raise CertificateConfigError("invalid stack configuration:\n" + "\n".join(f"  {p}" for p in found))
 
 
 def problems(mesh: MeshConfig) -> list[str]:

@@ -1,9 +1,13 @@
-"""Stack configuration: typed, validated before any resource is registered.
+"""The stack configuration's schema: typed models, their rules, and the words to name a key.
 
 Every key lives under the project namespace (`linkerd-multicluster:<key>`). The rest of the
 program never reads `pulumi.Config`: it receives a `MeshConfig`, whose cross-field rules (links to
 unknown clusters, self links, duplicates, exports through a missing gateway) are checked here so a
 bad stack file fails in `pulumi preview` with the key to fix, and nothing is half-applied.
+
+This module is the bottom layer of `components.config`: it imports nothing of the program but
+`components.constants`. Checks that need more than the models (the charts' value keys, supplied
+certificates, kubeconfig files) live beside it and import it; the loader runs them all.
 """
 from __future__ import annotations
 
@@ -11,17 +15,14 @@ import ipaddress
 import json
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Union
+from typing import Annotated, Any, Callable, Literal, Optional, Union
 from urllib.parse import urlparse
 
 import pulumi
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from . import cert_checks
-from .constants import EMISSARY_CHARTS, LINKERD_CHARTS
-from .chart_source import URL_SCHEMES, is_local, missing_archives
+from ..constants import EMISSARY_CHARTS, LINKERD_CHARTS
 
 PROJECT = "linkerd-multicluster"
 TOP_LEVEL_KEYS = ("linkerd", "trust", "clusters", "links", "topology", "protect", "linkHealth", "verify")
@@ -38,17 +39,10 @@ _CHART_VERSION = re.compile(r"[0-9]{4}\.[0-9]{1,2}\.[0-9]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 INT32_MAX = 2**31 - 1
-MAX_DEPTH = 64
-"""Deepest nesting of a config value (Helm values included) the program accepts."""
 
 
 class ConfigError(pulumi.RunError):
     """A stack-config problem. The message names each `linkerd-multicluster:` key and the fix."""
-
-
-class CertificateConfigError(ConfigError, cert_checks.CertificateError):
-    """A certificate or key in the stack config that Linkerd would reject (or that cannot be read),
-    found while validating the config: before any resource is registered."""
 
 
 class _Strict(BaseModel):
@@ -121,6 +115,34 @@ def _https_url(value: str, what: str, schemes: tuple[str, ...] = ("https",)) -> 
     return value
 
 
+URL_SCHEMES = ("https", "oci")
+"""Chart repositories by URL: a Helm repository (`https://`) or an OCI registry (`oci://`)."""
+
+
+def is_local(repository: str) -> bool:
+    """A repository that names a directory of packaged charts rather than a URL."""
+    return "://" not in repository
+
+
+def archive_name(chart: str, version: str) -> str:
+    """The file `helm package` writes for `chart` at `version`."""
+    return f"{chart}-{version}.tgz"
+
+
+def missing_archives(directory: str, charts: list[str], version: str) -> Optional[str]:
+    """Why `directory` cannot serve `charts` at `version` (None when it can): it is not a
+    directory, or archives are missing. The message lists what is missing and what is there."""
+    path = Path(directory)
+    if not path.is_dir():
+        return f"{directory!r} is neither an https:// or oci:// URL nor an existing directory"
+    missing = [archive_name(c, version) for c in charts if not (path / archive_name(c, version)).is_file()]
+    if not missing:
+        return None
+    present = sorted(p.name for p in path.glob("*.tgz"))
+    return (f"the directory {directory!r} has no {', '.join(missing)} (it holds: {', '.join(present) or 'no .tgz'});"
+            f" add them with `helm pull <chart> --version {version} -d {directory}`, or pin the version it holds")
+
+
 def _chart_repository(value: str, charts: tuple[str, ...], info: ValidationInfo, what: str) -> str:
     """A chart repository URL, or a local directory holding every chart of `charts` at the version
     validated before it (`version` is declared first). The directory is checked here, on the
@@ -142,7 +164,7 @@ def _no_control_characters(value: str, what: str) -> str:
 
 
 class ExtraValues(_Strict):
-    """Helm values passed through to the charts, checked against their real keys (extra_values.py)."""
+    """Helm values passed through to the charts, checked against their real keys (chart_keys.py)."""
 
     crds: dict[str, Any] = Field(default_factory=dict)
     control_plane: dict[str, Any] = Field(default_factory=dict)
@@ -525,6 +547,14 @@ class LinkHealthConfig(_Strict):
     timeout_seconds: int = Field(default=300, ge=30, le=3600)
 
 
+MESH_CHECKS = "mesh_checks"
+"""Validation-context key of the rules about the whole mesh that need more than this module
+(the charts' value keys, `chart_keys.py`): `MeshConfig.model_validate(raw, context={MESH_CHECKS:
+[check, ...]})`, each `check(mesh) -> [problem, ...]`. Their problems are reported with the
+cross-field rules below, in one error, in the order given."""
+MeshCheck = Callable[["MeshConfig"], list[str]]
+
+
 class MeshConfig(_Strict):
     """The whole stack configuration."""
 
@@ -580,7 +610,7 @@ class MeshConfig(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _links_are_consistent(self) -> "MeshConfig":
+    def _links_are_consistent(self, info: ValidationInfo) -> "MeshConfig":
         problems: list[str] = []
         seen: dict[tuple[str, str], int] = {}
         for i, link in enumerate(self.links):
@@ -621,7 +651,8 @@ class MeshConfig(_Strict):
         problems.extend(self._member_problems())
         problems.extend(self._gateway_problems())
         problems.extend(self._source_range_problems())
-        problems.extend(self._extra_values_problems())
+        for check in (info.context or {}).get(MESH_CHECKS, ()):
+            problems.extend(check(self))
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -631,7 +662,7 @@ class MeshConfig(_Strict):
         for extra in (self.clusters[cluster].extra_values, self.linkerd.extra_values):
             proxy = extra.control_plane.get("proxy")
             policy = proxy.get("defaultInboundPolicy") if isinstance(proxy, dict) else None
-            if policy and isinstance(policy, str):  # anything else is refused by extra_values.problems
+            if policy and isinstance(policy, str):  # anything else is refused by chart_keys.problems
                 return policy
         return "all-unauthenticated"
 
@@ -672,8 +703,6 @@ class MeshConfig(_Strict):
         """What the config opens explicitly, worth a warning on every run (the policy pack's advisories
         cover the defaults): a source range that admits every address on a LoadBalancer gateway, and a
         cluster that overrides the mesh-wide default inbound policy with `all-unauthenticated`."""
-        from .extra_values import is_cidr
-
         found = []
         for name, cluster in self.clusters.items():
             ranges, key = self.gateway_source_ranges(name)
@@ -727,18 +756,6 @@ class MeshConfig(_Strict):
                     )
         return problems
 
-    def _extra_values_problems(self) -> list[str]:
-        from . import extra_values  # the key list is data; load it only when validating
-
-        version = self.linkerd.version
-        found = []
-        scopes = [("linkerd.extraValues", self.linkerd.extra_values)]
-        scopes += [(f"clusters.{n}.extraValues", c.extra_values) for n, c in self.clusters.items()]
-        for where, extra in scopes:
-            for section, values in extra.sections().items():
-                found += extra_values.problems(section, values, version, f"{where}.{section}")
-        return found
-
     # -- derived views, used by the components ------------------------------------------------
     def links_from(self, source: str) -> list[LinkConfig]:
         """Links for which `source` is the mirroring side (one controllers[] entry each)."""
@@ -747,14 +764,6 @@ class MeshConfig(_Strict):
     def links_to(self, target: str) -> list[LinkConfig]:
         """Links that mirror `target` (one remote-access account each)."""
         return [l for l in self.links if l.target == target]
-
-
-_TYPE_ERRORS = {
-    "dict_type": "a map (key: value entries)", "model_type": "a map (key: value entries)",
-    "model_attributes_type": "a map (key: value entries)", "list_type": "a list",
-    "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
-    "int_from_float": "a whole number", "bool_type": "true or false", "bool_parsing": "true or false",
-}
 
 
 def yaml_kind(value: Any) -> str:
@@ -770,197 +779,13 @@ def yaml_kind(value: Any) -> str:
     return {dict: "a map", list: "a list"}.get(type(value), type(value).__name__)
 
 
-def _format_errors(err: ValidationError) -> str:
-    lines = []
-    for e in err.errors():
-        loc = key_path(e["loc"])
-        msg = e["msg"].removeprefix("Value error, ")
-        if not loc:  # cross-field rules: each line already starts with its key path
-            lines.extend(f"  {PROJECT}:{line}" for line in msg.splitlines())
-            continue
-        key = f"{PROJECT}:{loc}"
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against the README's configuration reference"
-        elif e["type"] == "missing":
-            msg = "required key is missing"
-        elif e["type"] in _TYPE_ERRORS:
-            msg = f"must be {_TYPE_ERRORS[e['type']]}, not {yaml_kind(e.get('input'))}; see the README's configuration reference"
-        lines.append(f"  {key}: {msg}")
-    return "invalid stack configuration:\n" + "\n".join(lines)
-
-
-def parse(raw: dict[str, Any]) -> MeshConfig:
-    """Validate a dict of top-level keys (as the stack file holds them) into a `MeshConfig`.
-
-    Then the supplied certificates and keys, which must be readable, Linkerd-compatible, match
-    each other, and chain to the bundle (`CertificateConfigError`)."""
-    deep = [f"  {PROJECT}:{key_path(path)}: nested more than {MAX_DEPTH} levels deep; no value of "
-            "this program (Helm values included) is"
-            for key, value in raw.items() if (path := _too_deep(value, [key])) is not None]
-    if deep:
-        raise ConfigError("invalid stack configuration:\n" + "\n".join(deep))
+def is_cidr(value: Any) -> bool:
+    """An IP range as Kubernetes takes it in `loadBalancerSourceRanges`: `<address>/<prefix>` (a bare
+    address is refused there, unlike Python's `ip_network`)."""
+    if not isinstance(value, str) or "/" not in value:
+        return False
     try:
-        mesh = MeshConfig.model_validate(raw)
-    except ValidationError as err:
-        raise ConfigError(_format_errors(err)) from None
-    from .supplied_certs import problems as certificate_problems  # it uses this module's models
-
-    problems = certificate_problems(mesh)
-    if problems:
-        raise CertificateConfigError("invalid stack configuration:\n" + "\n".join(f"  {p}" for p in problems))
-    return mesh
-
-
-def _too_deep(value: Any, path: list) -> Optional[list]:
-    """The path at which `value` is nested deeper than MAX_DEPTH, if it is (no recursion)."""
-    stack = [(value, path)]
-    while stack:
-        value, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            return path
-        if isinstance(value, dict):
-            stack.extend((v, path + [k]) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend((v, path + [i]) for i, v in enumerate(value))
-    return None
-
-
-def load() -> MeshConfig:
-    """Read and validate this stack's config. Creates `pulumi.Config` lazily (see mocks notes)."""
-    cfg = pulumi.Config(PROJECT)
-    prefix = f"{PROJECT}:"
-    unknown = sorted(
-        k for k in pulumi.runtime.config.CONFIG.get() if k.startswith(prefix)
-        and k[len(prefix):] not in TOP_LEVEL_KEYS
-    )
-    if unknown:
-        raise ConfigError(
-            "invalid stack configuration:\n"
-            + "\n".join(f"  {prefix}{key_path([k[len(prefix):]])}: unknown key; known keys are {', '.join(TOP_LEVEL_KEYS)}"
-                        for k in unknown)
-        )
-    raw: dict[str, Any] = {}
-    for key in TOP_LEVEL_KEYS:
-        value = cli_value(cfg.get(key), f"{prefix}{key}")
-        if value is not None:
-            raw[key] = value
-    if "clusters" not in raw:
-        raise ConfigError(
-            f"invalid stack configuration:\n  {prefix}clusters: required key is missing; "
-            "list the clusters this stack installs (see Pulumi.east.yaml)"
-        )
-    _require_secret_keys(raw)
-    mesh = parse(raw)
-    _check_kubeconfigs(mesh)
-    for warning in mesh.warnings():
-        pulumi.log.warn(warning)
-    return mesh
-
-
-def _check_kubeconfigs(mesh: MeshConfig) -> None:
-    """The kubeconfig lookups the program makes later (a cluster's API address, by default the
-    server of its context), done now: a broken kubeconfig must fail before anything is registered,
-    not between the resources of two clusters."""
-    from .providers import api_server_address  # providers imports this module
-
-    for name, cluster in mesh.clusters.items():
-        if mesh.links_to(name):
-            api_server_address(name, cluster)
-
-
-def cli_value(text: Optional[str], key: str) -> Any:
-    """One top-level config value as the Pulumi CLI passes it, back to the YAML value it was.
-
-    The CLI hands a plain YAML string over *raw* and everything else (map, list, bool, number) as
-    JSON text (pulumi/pulumi sdk/go/common/resource/config/object.go, `MarshalString`). So
-    `topology: full-mesh` arrives as `full-mesh`, `protect: false` as `false` and a map as `{...}`.
-    Text that is not JSON is therefore a plain string; text that starts like a JSON map or list
-    but does not parse is an error (a string that looks like one is never a valid value here).
-    """
-    if text is None:
-        return None
-    try:
-        # NaN/Infinity are not JSON (the CLI never sends them): such text is a plain string.
-        return json.loads(text, parse_constant=_not_json)
-    except RecursionError:
-        raise ConfigError(f"invalid stack configuration:\n  {key}: nested too deeply") from None
-    except ValueError as e:
-        if text.lstrip()[:1] in ("{", "["):
-            raise ConfigError(f"invalid stack configuration:\n  {key}: not valid YAML/JSON ({e})") from None
-        return text
-
-
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not JSON")
-
-
-def _require_secret_keys(raw: dict[str, Any], settings_file: Optional[Path] = None) -> None:
-    """A private key in plaintext stack config would be committed with Pulumi.<stack>.yaml.
-
-    Every `keyPem`, at any depth (wherever a wrong shape puts it), must be secure. The CLI reports
-    secrecy per *top-level* key only (PULUMI_CONFIG_SECRET_KEYS; one `pulumi config set --secret
-    --path 'clusters.a.issuer.keyPem'` makes all of `clusters` secret), so a second cluster's key
-    set without `--secret` would pass that check. Where the stack's settings file is at hand (the
-    CLI runs the program in the project directory), each key's own entry must therefore be a
-    `secure:` value there too. Helm values are left to extra_values.py, which refuses private keys
-    there whether secret or not; a key pasted into a certificate field is refused by the
-    certificate checks.
-    """
-    settings = _settings_file_config(settings_file)
-    problems = []
-    for top, value in raw.items():
-        top_secret = pulumi.runtime.is_config_secret(f"{PROJECT}:{top}")
-        for path in _private_key_places(value, [top]):
-            if top_secret and (settings is None or _is_secure_in(settings, path)):
-                continue
-            where = key_path(path)
-            problems.append(f"  {PROJECT}:{where}: a private key must be secret config; set it with "
-                            f"`pulumi config set --secret --path '{where}' -- \"$(cat key.pem)\"`")
-    if problems:
-        raise ConfigError("invalid stack configuration:\n" + "\n".join(problems))
-
-
-def _settings_file_config(path: Optional[Path]) -> Optional[dict[str, Any]]:
-    """This project's keys in `Pulumi.<stack>.yaml` of the working directory, None if there is no
-    such file or it cannot be read (config may come from elsewhere, e.g. a Pulumi ESC environment)."""
-    if path is None:
-        path = Path.cwd() / f"Pulumi.{pulumi.get_stack()}.yaml"
-    try:
-        doc = yaml.safe_load(path.read_text())
-    except (OSError, ValueError, yaml.YAMLError):
-        return None
-    config = doc.get("config") if isinstance(doc, dict) else None
-    if not isinstance(config, dict):
-        return None
-    prefix = f"{PROJECT}:"
-    return {k[len(prefix):]: v for k, v in config.items() if isinstance(k, str) and k.startswith(prefix)}
-
-
-def _is_secure_in(settings: dict[str, Any], path: list) -> bool:
-    """Whether the settings file holds the value at `path` as `{secure: <ciphertext>}`."""
-    node: Any = settings
-    for part in path:
-        if isinstance(part, int) and isinstance(node, list) and part < len(node):
-            node = node[part]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return False
-    return isinstance(node, dict) and set(node) == {"secure"}
-
-
-def _private_key_places(value: Any, path: list) -> list[list]:
-    found, stack = [], [(value, path)]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if k == "extraValues":
-                    continue
-                if k == "keyPem" and isinstance(v, str) and v.strip():
-                    found.append(path + [k])
-                else:
-                    stack.append((v, path + [k]))
-        elif isinstance(value, list):
-            stack.extend((v, path + [i]) for i, v in enumerate(value))
-    return sorted(found, key=str)
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return False
+    return True

@@ -1,18 +1,26 @@
-"""Pass-through Helm values for advanced users, checked against the charts' real keys.
+"""Pass-through Helm values for advanced users (`extraValues`), checked against the charts' real keys.
 
 Helm silently ignores a misspelt values key, so `extraValues` are checked against the key paths of
 the pinned charts' values.yaml (components/data/values_keys.json, generated from upstream by
 tools/extract_values_keys.py). Keys the program itself manages are refused with the config key to
 use instead: overriding them would break the mesh (trust bundle, issuer scheme, controllers) or
 put key material into Helm values.
+
+A check of the config: it imports the schema, the schema never imports it. The loader passes
+`mesh_problems` to `MeshConfig.model_validate` (`schema.MESH_CHECKS`), so its problems come out
+with the schema's cross-field rules, in the same error.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path as Path_
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .schema import is_cidr, key_path, yaml_kind
+
+if TYPE_CHECKING:
+    from .schema import MeshConfig
 
 CHART_OF_SECTION = {"crds": "linkerd-crds", "controlPlane": "linkerd-control-plane", "multicluster": "linkerd-multicluster"}
 
@@ -59,7 +67,7 @@ _USER_MAP_SUFFIXES = ("Annotations", "annotations", "Labels", "labels", "nodeSel
 
 @lru_cache(maxsize=1)
 def _known() -> tuple[str, dict[str, dict[Path, str]]]:
-    doc = json.loads((Path_(__file__).with_name("data") / "values_keys.json").read_text())
+    doc = json.loads((Path_(__file__).parents[1] / "data" / "values_keys.json").read_text())
     charts = {chart: {tuple(k["path"]): k["type"] for k in keys} for chart, keys in doc["charts"].items()}
     return doc["chartVersion"], charts
 
@@ -107,8 +115,6 @@ def _has_unusable_number(value: Any) -> bool:
 
 def _type_problem(value: Any, expected: str, chart: str) -> str | None:
     """How `value` does not fit the chart's type for its key (None: it fits, or null: unset)."""
-    from .config import yaml_kind
-
     if value is None or expected == "null":
         return None
     if expected in _TYPE_NAMES:
@@ -123,8 +129,6 @@ def _type_problem(value: Any, expected: str, chart: str) -> str | None:
 def _program_read_problems(section: str, values: dict[str, Any], where: str) -> dict[str, str]:
     """{key: problem} for the values the program itself reads, whatever the chart version:
     `controlPlane.proxy.defaultInboundPolicy` decides which policies the program creates."""
-    from .config import yaml_kind
-
     proxy = values.get("proxy") if section == "controlPlane" else None
     if proxy is None:
         return {}
@@ -148,24 +152,10 @@ def _hardening_problems(section: str, values: dict[str, Any], where: str) -> dic
             for key, what in (("privileged", "privileged"), ("runAsRoot", "root")) if proxy_init.get(key) is True}
 
 
-def is_cidr(value: Any) -> bool:
-    """An IP range as Kubernetes takes it in `loadBalancerSourceRanges`: `<address>/<prefix>` (a bare
-    address is refused there, unlike Python's `ip_network`)."""
-    if not isinstance(value, str) or "/" not in value:
-        return False
-    try:
-        ipaddress.ip_network(value.strip(), strict=False)
-    except ValueError:
-        return False
-    return True
-
-
 def _source_range_problems(section: str, values: dict[str, Any], where: str) -> dict[str, str]:
     """{key: problem} for `gateway.loadBalancerSourceRanges` entries the API server would refuse, with
     the whole gateway Service, after the other objects of the update were applied
     (`ValidateService`: "must be a list of IP ranges")."""
-    from .config import yaml_kind
-
     gateway = values.get("gateway") if section == "multicluster" else None
     ranges = gateway.get("loadBalancerSourceRanges") if isinstance(gateway, dict) else None
     if not isinstance(ranges, list):
@@ -191,7 +181,6 @@ def problems(section: str, values: dict[str, Any], chart_version: str, where: st
     """Problems with one `extraValues.<section>` map; `where` is its config key for messages."""
     chart = CHART_OF_SECTION[section]
     known_version, known = _known()
-    from .config import key_path  # config imports this module when it validates
 
     reported = {**_program_read_problems(section, values, where), **_hardening_problems(section, values, where),
                 **_source_range_problems(section, values, where)}
@@ -222,4 +211,16 @@ def problems(section: str, values: dict[str, Any], chart_version: str, where: st
                 found.append(f"{key}: {problem}")
         elif not _free_form_parent(path, keys):
             found.append(f"{key}: {chart} {known_version} has no value {dotted!r}")
+    return found
+
+
+def mesh_problems(mesh: "MeshConfig") -> list[str]:
+    """Problems with every `extraValues` map of the stack (mesh-wide, then per cluster)."""
+    version = mesh.linkerd.version
+    found = []
+    scopes = [("linkerd.extraValues", mesh.linkerd.extra_values)]
+    scopes += [(f"clusters.{n}.extraValues", c.extra_values) for n, c in mesh.clusters.items()]
+    for where, extra in scopes:
+        for section, values in extra.sections().items():
+            found += problems(section, values, version, f"{where}.{section}")
     return found
