@@ -203,7 +203,7 @@ class Mesh(pulumi.ComponentResource):
         return self._ready.apply(lambda _: pulumi.Output.from_input(value()))
 
     def outputs(self) -> dict[str, Any]:
-        """Stack outputs; see the README's "Stack outputs" section. The set of names depends on the
+        """Stack outputs; see docs/outputs.md. The set of names depends on the
         config only; values of what is not installed yet are empty."""
         cfg = self._config
         out: dict[str, Any] = {

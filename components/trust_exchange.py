@@ -16,7 +16,7 @@ clusters, links and exports from it and decides nothing about trust:
 
 A stack with `trust.fromStack: A` (a *member* of A) never sees A's key, and A never sees the
 member's issuer keys. What crosses stacks is public: certificate requests one way, certificates
-the other. Stack outputs involved (README, "Stack outputs"):
+the other. Stack outputs involved (docs/outputs.md):
 
 - member -> anchor: `issuerRequests` `{cluster: {generation, csrPem}}`: the request of each
   generated issuer's key (`IdentityIssuer` without an anchor);

@@ -2,7 +2,7 @@
 a few facts per stack, behind the same `Runner` interface, driven by the same `converge`. The plan
 prints it; the tests hold it to what the engine model really runs.
 
-The facts, from the README's "Keys stay home" and components/mesh.py: a member's first `up`
+The facts, from docs/trust.md's "Keys stay home" and components/mesh.py: a member's first `up`
 publishes its issuer requests; the anchor's stack installs its own clusters at once and signs every
 request published so far; a member installs once its request is signed; an installed stack grants
 access to every stack that links to it; a stack links to a target stack once that stack is

@@ -1,7 +1,7 @@
 """Pure decisions of the fleet: the order of a round, what a rotation step changes, and what a
 hold-back message of the program says. No Pulumi call here; `converge.py` runs what this decides.
 
-Why this order (README, "Per-cluster stacks" and "Keys stay home"): a member publishes its issuer
+Why this order (docs/stacks.md, "Per-cluster stacks", and docs/trust.md, "Keys stay home"): a member publishes its issuer
 request, the anchor's stack signs it, the member installs with that certificate; a stack that links
 to another stack's cluster can create the Link once that stack has installed its cluster and
 granted the access. So within one round the members go first (their requests are then signed in
@@ -64,7 +64,7 @@ def _preference(fleet: Fleet) -> list[str]:
 
 
 def rotation_order(fleet: Fleet, anchor: str) -> list[str]:
-    """A rotation step: the anchor's stack, then every member (README, "Rotating the trust anchor")."""
+    """A rotation step: the anchor's stack, then every member (docs/trust.md, "Rotating the trust anchor")."""
     return [anchor, *fleet.members_of(anchor)]
 
 
@@ -90,14 +90,14 @@ def rotation_anchor(fleet: Fleet, wanted: Optional[str] = None) -> str:
 # -- rotation steps ----------------------------------------------------------------------------
 
 STEPS = ("add-anchor", "reissue-issuers", "finish")
-"""The three steps of an anchor rotation (README, "Rotating the trust anchor")."""
+"""The three steps of an anchor rotation (docs/trust.md, "Rotating the trust anchor")."""
 
 AFTER_STEP = {
     "add-anchor": "restart workloads in every cluster: their proxies must load the bundle with the new anchor",
     "reissue-issuers": "wait for proxies to renew their certificates (24 h issuance lifetime)",
     "finish": "restart workloads in every cluster again: the old anchor has left the bundle",
 }
-"""What the README says to do after each step, before the next one."""
+"""What docs/trust.md says to do after each step, before the next one."""
 
 
 @dataclass(frozen=True)

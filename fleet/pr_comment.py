@@ -1,7 +1,7 @@
 """One pull-request comment for the whole fleet, to which each stack's preview adds its row.
 
 In CI every stack previews in a job of its own (each behind its own environment, with only its own
-credentials: README "Continuous delivery"), so no job sees every stack. Each job therefore merges
+credentials: docs/ci-cd.md), so no job sees every stack. Each job therefore merges
 its stack's result into the one comment: the results so far ride along in the comment itself, in
 a hidden HTML comment, and the table is rendered again from all of them. The jobs run one at a
 time (the workflow's `max-parallel: 1`), so two never edit the comment at once.

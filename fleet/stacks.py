@@ -53,7 +53,7 @@ class Fleet:
         return [n for n, s in self.stacks.items() if s.owns_trust]
 
     def members_of(self, anchor: str) -> list[str]:
-        """Members in the anchor's `trust.members` order (the README's order for its examples),
+        """Members in the anchor's `trust.members` order (the docs' order for its examples),
         then any stack whose `fromStack` names it without being listed (its run will say so)."""
         listed = [m for m in self.stacks[anchor].members if m in self.stacks]
         return listed + [n for n, s in self.stacks.items() if s.anchor == anchor and n not in listed]

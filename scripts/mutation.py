@@ -49,7 +49,7 @@ MODULES: dict[str, list[str]] = {
 }
 
 # What the tests read besides components/ and tests/ (mutmut copies only what it is told to).
-ALSO_COPY = ["__main__.py", "Pulumi.yaml", "Pulumi.east.yaml", "Pulumi.west.yaml", "README.md", "examples/",
+ALSO_COPY = ["__main__.py", "Pulumi.yaml", "Pulumi.east.yaml", "Pulumi.west.yaml", "README.md", "docs/", "examples/",
              "policy/", "bench/", "tools/", "scripts/", "requirements.txt", "requirements-dev.txt", ".github/"]
 
 KILLED = {"killed", "timeout"}

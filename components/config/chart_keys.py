@@ -203,7 +203,7 @@ def problems(section: str, values: dict[str, Any], chart_version: str, where: st
         if any(key == r or key.startswith(r + ".") for r in reported):
             continue  # already explained
         if known_version != chart_version:
-            continue  # no key list for this version; cannot judge (the README says so)
+            continue  # no key list for this version; cannot judge (docs/configuration.md says so)
         keys = known[chart]
         if path in keys:
             problem = _type_problem(value, keys[path], f"{chart} {known_version}")

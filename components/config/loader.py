@@ -52,11 +52,11 @@ def _format_errors(err: ValidationError) -> str:
             continue
         key = f"{PROJECT}:{loc}"
         if e["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against the README's configuration reference"
+            msg = "unknown key; check its spelling against docs/configuration.md"
         elif e["type"] == "missing":
             msg = "required key is missing"
         elif e["type"] in _TYPE_ERRORS:
-            msg = f"must be {_TYPE_ERRORS[e['type']]}, not {yaml_kind(e.get('input'))}; see the README's configuration reference"
+            msg = f"must be {_TYPE_ERRORS[e['type']]}, not {yaml_kind(e.get('input'))}; see docs/configuration.md"
         lines.append(f"  {key}: {msg}")
     return "invalid stack configuration:\n" + "\n".join(lines)
 

@@ -339,7 +339,7 @@ class EmissaryExisting(_Strict):
     service_account: Optional[str] = None
     """Its pods' ServiceAccount (the gateway identity); default: `name`."""
     pod_labels: dict[str, str] = Field(default_factory=dict)
-    """Labels of its pods; needed only for the authorization policy (see README)."""
+    """Labels of its pods; needed only for the authorization policy (docs/configuration.md)."""
 
     @field_validator("namespace", "name")
     @classmethod
