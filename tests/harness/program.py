@@ -6,11 +6,18 @@ which of them are secret or unknown.
 """
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import copy
 import dataclasses
+import gc
+import inspect
 import json
 import logging
 import runpy
+import threading
+import types
 from pathlib import Path
 from typing import Any, Optional
 
@@ -165,7 +172,15 @@ def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = F
 
 def execute_program(config: dict[str, Any], *, stack: str, preview: bool, engine=None, engine_run=None,
                     raw_config: Optional[dict[str, str]] = None, after=None) -> Run:
-    """Run `__main__.py` under the mocks, with the config as the CLI passes it (`cli_config`)."""
+    """Run `__main__.py` under the mocks, with the config as the CLI passes it (`cli_config`), on an
+    event loop of its own (`run_loop`)."""
+    with run_loop():
+        return _execute_program(config, stack=stack, preview=preview, engine=engine, engine_run=engine_run,
+                                raw_config=raw_config, after=after)
+
+
+def _execute_program(config: dict[str, Any], *, stack: str, preview: bool, engine, engine_run,
+                     raw_config: Optional[dict[str, str]], after) -> Run:
     settings.ROOT.set(None)  # a fresh root Stack: no exports left over from an earlier run
     world = engine.world if engine is not None else default_world()
     mocks = MeshMocks(preview=preview, world=world, stack=stack, engine_run=engine_run)
@@ -208,6 +223,107 @@ def execute_program(config: dict[str, Any], *, stack: str, preview: bool, engine
         if after is not None:
             after(run)
     return run
+
+
+class _RunExecutor(concurrent.futures.ThreadPoolExecutor):
+    """A run's default executor (the SDK sends every registration and read through it). Its calls go
+    to one pool shared by all runs, so the worker threads, and the event loop each of them keeps
+    for the mocks' `_sync_await`, live as long as the process; it remembers its own calls, so that
+    closing the run waits for those still running and no call of a finished run lands in the next."""
+
+    _pool: Optional[concurrent.futures.ThreadPoolExecutor] = None
+    _pool_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)  # starts no thread: submit goes to the shared pool
+        self.calls: list[concurrent.futures.Future] = []
+
+    @classmethod
+    def shared_pool(cls) -> concurrent.futures.ThreadPoolExecutor:
+        with cls._pool_lock:
+            if cls._pool is None:
+                cls._pool = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="pulumi-mocks")
+            return cls._pool
+
+    def submit(self, fn, /, *args, **kwargs):
+        call = self.shared_pool().submit(fn, *args, **kwargs)
+        self.calls.append(call)
+        return call
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if wait:
+            concurrent.futures.wait(self.calls)
+
+
+@contextlib.contextmanager
+def run_loop():
+    """One program run on an event loop of its own, closed when the run is over.
+
+    The SDK runs the program on the thread's current event loop (`pulumi.runtime.test` ->
+    `_sync_await` -> `get_event_loop`). When a run fails (a config error, a refused step, a
+    StackReference to a missing stack), `run_pulumi_func` re-raises at once and leaves the rest of
+    the program behind on that loop: hundreds of tasks still pending (registrations, applies,
+    `Output.is_known` coroutines) and futures holding the error. On a shared loop the next run
+    would run those leftovers (against its own mocks and clusters), and at garbage collection
+    asyncio reports "Future exception was never retrieved" / "Task was destroyed but it is pending"
+    / "coroutine ... was never awaited". Here the leftovers of the run are cancelled and awaited
+    (each error retrieved: the run's own error is what the caller sees), its registrations still
+    in the executor are waited for, and its loop is closed."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        previous = policy.get_event_loop()
+    except RuntimeError:  # none set for this thread
+        previous = None
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(_RunExecutor())
+    policy.set_event_loop(loop)
+    failed = False
+    try:
+        yield loop
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        try:
+            _finish_leftovers(loop)
+        finally:
+            policy.set_event_loop(previous)
+            settings.SETTINGS.outputs.clear()
+            settings.SETTINGS.rpc_manager.clear()
+            if failed:
+                _close_unstarted_sdk_coroutines()
+
+
+def _finish_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    while True:
+        leftovers = asyncio.all_tasks(loop)
+        if not leftovers:
+            break
+        for task in leftovers:
+            task.cancel()
+        # return_exceptions: each task's exception (or cancellation) is retrieved here.
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
+_SDK = str(Path(pulumi.__file__).parent)
+
+
+def _close_unstarted_sdk_coroutines() -> None:
+    """After a failed run: close the SDK coroutines it created and never started.
+
+    `Output.__init__` (pulumi/output.py) takes its value, known and secret parts as awaitables and
+    awaits them one after the other in a task; `StackReference.get_output`/`require_output` pass
+    `value.future()` and `value.is_known()` coroutines. When that task ends early (the
+    StackReference failed, or the run was cancelled), those coroutines are never started and
+    Python reports "coroutine 'Output.future' was never awaited" whenever they are collected. The
+    run's loop is closed by now, so nothing can await them any more."""
+    for obj in gc.get_objects():
+        if (isinstance(obj, types.CoroutineType) and inspect.getcoroutinestate(obj) == inspect.CORO_CREATED
+                and obj.cr_code.co_filename.startswith(_SDK)):
+            obj.close()
 
 
 def _capturing_logger() -> tuple[logging.Logger, list[str]]:
