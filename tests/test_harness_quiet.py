@@ -1,6 +1,7 @@
-"""A program run that fails leaves nothing behind (harness/program.py `run_loop`): no task still
+"""Harness, issue 20. A program run that fails leaves nothing behind (harness/program.py `run_loop`): no task still
 pending for the next run to execute, no exception nobody retrieved, no coroutine never awaited, so a
-passing test run prints no asyncio tracebacks and no warnings (issue 20)."""
+passing test run prints no asyncio tracebacks and no warnings. And the harness's faster stack trace
+(harness/stack_trace.py) is the SDK's."""
 from __future__ import annotations
 
 import asyncio
@@ -13,6 +14,7 @@ from pulumi.runtime import settings
 
 from components.config import ConfigError
 from harness.engine import Engine, EngineError
+from harness.stack_trace import SDK_STACK_TRACE, stack_trace
 from harness.program import run_program
 from test_topology import STACKS, per_cluster_config
 
@@ -73,3 +75,26 @@ def test_a_run_after_a_failed_one_runs_alone():
     after = run_program(BASE)
     assert sorted((r.typ, r.name) for r in after.monitor.registrations) == sorted(
         (r.typ, r.name) for r in alone.monitor.registrations)
+
+
+class _Resource:
+    def __init__(self) -> None:
+        self.traces = (SDK_STACK_TRACE(), stack_trace())
+
+
+class _Custom(_Resource):
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class _Concrete(_Custom):
+    def __init__(self) -> None:
+        super().__init__()
+
+
+def test_the_stack_trace_is_the_sdks():
+    sdk, fast = _Concrete().traces  # Resource < CustomResource < a concrete resource, as the SDK expects
+    assert len(sdk.frames) > 3 and sdk.frames[0].pc.uri.endswith("/tests/test_harness_quiet.py")
+    assert fast == sdk
+    sdk, fast = _Custom().traces  # no third __init__ inside the call: empty, or the same frames
+    assert fast == sdk

@@ -25,9 +25,12 @@ import pulumi
 import yaml
 from pulumi.runtime import settings
 
+from . import stack_trace
 from .cluster import World
 from .mocks import MeshMocks, StackOutputs
 from .recording import RecordingMonitor
+
+stack_trace.install()
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "__main__.py"
@@ -291,7 +294,7 @@ def run_loop():
             settings.SETTINGS.outputs.clear()
             settings.SETTINGS.rpc_manager.clear()
             if failed:
-                _close_unstarted_sdk_coroutines()
+                _settle_failed_run(loop)
 
 
 def _finish_leftovers(loop: asyncio.AbstractEventLoop) -> None:
@@ -311,18 +314,27 @@ def _finish_leftovers(loop: asyncio.AbstractEventLoop) -> None:
 _SDK = str(Path(pulumi.__file__).parent)
 
 
-def _close_unstarted_sdk_coroutines() -> None:
-    """After a failed run: close the SDK coroutines it created and never started.
+def _settle_failed_run(loop: asyncio.AbstractEventLoop) -> None:
+    """After a failed run, with its loop closed: what it left that would be reported when collected.
 
-    `Output.__init__` (pulumi/output.py) takes its value, known and secret parts as awaitables and
-    awaits them one after the other in a task; `StackReference.get_output`/`require_output` pass
-    `value.future()` and `value.is_known()` coroutines. When that task ends early (the
-    StackReference failed, or the run was cancelled), those coroutines are never started and
-    Python reports "coroutine 'Output.future' was never awaited" whenever they are collected. The
-    run's loop is closed by now, so nothing can await them any more."""
+    - Futures and tasks of the run that ended with an error nobody awaited: the failure itself
+      (an EngineError, a ConfigError) as seen from every place still waiting on it when the run
+      stopped, e.g. each StackReference's `__is_secret_name` task. The run's own error is what
+      the caller gets; these are retrieved, so asyncio does not log "… exception was never
+      retrieved" for them.
+    - SDK coroutines never started: `Output.__init__` (pulumi/output.py) takes its value, known
+      and secret parts as awaitables and awaits them one after the other in a task;
+      `StackReference.get_output`/`require_output` pass `value.future()` and `value.is_known()`
+      coroutines. When that task ends early (the StackReference failed, or the run was
+      cancelled), those are never started, and Python reports "coroutine 'Output.future' was
+      never awaited" when they are collected. Nothing can await them any more: they are closed.
+    """
     for obj in gc.get_objects():
-        if (isinstance(obj, types.CoroutineType) and inspect.getcoroutinestate(obj) == inspect.CORO_CREATED
-                and obj.cr_code.co_filename.startswith(_SDK)):
+        if isinstance(obj, asyncio.Future):
+            if obj.get_loop() is loop and obj.done() and not obj.cancelled():
+                obj.exception()
+        elif (isinstance(obj, types.CoroutineType) and inspect.getcoroutinestate(obj) == inspect.CORO_CREATED
+              and obj.cr_code.co_filename.startswith(_SDK)):
             obj.close()
 
 
