@@ -1,7 +1,7 @@
 """Harness, issue 20. A program run that fails leaves nothing behind (harness/program.py `run_loop`): no task still
 pending for the next run to execute, no exception nobody retrieved, no coroutine never awaited, so a
 passing test run prints no asyncio tracebacks and no warnings. And the harness's faster stack trace
-(harness/stack_trace.py) is the SDK's."""
+(harness/program.py `stack_trace`) is the SDK's."""
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +14,7 @@ from pulumi.runtime import settings
 
 from components.config import ConfigError
 from harness.engine import Engine, EngineError
-from harness.stack_trace import SDK_STACK_TRACE, stack_trace
-from harness.program import run_program
+from harness.program import SDK_STACK_TRACE, run_program, stack_trace
 from test_topology import STACKS, per_cluster_config
 
 BASE = {

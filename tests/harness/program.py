@@ -7,6 +7,9 @@ which of them are secret or unknown.
 from __future__ import annotations
 
 import asyncio
+import functools
+import pathlib
+import sys
 import concurrent.futures
 import contextlib
 import copy
@@ -23,14 +26,14 @@ from typing import Any, Optional
 
 import pulumi
 import yaml
+from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import settings
+from pulumi.runtime.proto import source_pb2
 
-from . import stack_trace
 from .cluster import World
 from .mocks import MeshMocks, StackOutputs
 from .recording import RecordingMonitor
 
-stack_trace.install()
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "__main__.py"
@@ -177,7 +180,7 @@ def execute_program(config: dict[str, Any], *, stack: str, preview: bool, engine
                     raw_config: Optional[dict[str, str]] = None, after=None) -> Run:
     """Run `__main__.py` under the mocks, with the config as the CLI passes it (`cli_config`), on an
     event loop of its own (`run_loop`)."""
-    with run_loop():
+    with run_loop(failed=lambda: bool(engine_run is not None and engine_run.errors)):
         return _execute_program(config, stack=stack, preview=preview, engine=engine, engine_run=engine_run,
                                 raw_config=raw_config, after=after)
 
@@ -259,7 +262,7 @@ class _RunExecutor(concurrent.futures.ThreadPoolExecutor):
 
 
 @contextlib.contextmanager
-def run_loop():
+def run_loop(failed=lambda: False):
     """One program run on an event loop of its own, closed when the run is over.
 
     The SDK runs the program on the thread's current event loop (`pulumi.runtime.test` ->
@@ -271,7 +274,9 @@ def run_loop():
     asyncio reports "Future exception was never retrieved" / "Task was destroyed but it is pending"
     / "coroutine ... was never awaited". Here the leftovers of the run are cancelled and awaited
     (each error retrieved: the run's own error is what the caller sees), its registrations still
-    in the executor are waited for, and its loop is closed."""
+    in the executor are waited for, and its loop is closed.
+    A run failed when it raised or when `failed()` says so (the engine model recorded an error of
+    a step while the program itself went on)."""
     policy = asyncio.get_event_loop_policy()
     try:
         previous = policy.get_event_loop()
@@ -279,12 +284,23 @@ def run_loop():
         previous = None
     loop = asyncio.new_event_loop()
     loop.set_default_executor(_RunExecutor())
+    # Every task of the run is kept until the run is closed: a task that ended with the run's error
+    # and that nothing refers to any more (the SDK drops an errored output's task once it has
+    # raised it) would otherwise be collected, and reported, in the middle of the run.
+    tasks: list[asyncio.Task] = []
+
+    def keeping(loop, coro, context=None):
+        task = asyncio.Task(coro, loop=loop, context=context)
+        tasks.append(task)
+        return task
+
+    loop.set_task_factory(keeping)
     policy.set_event_loop(loop)
-    failed = False
+    raised = False
     try:
         yield loop
     except BaseException:
-        failed = True
+        raised = True
         raise
     finally:
         try:
@@ -293,8 +309,9 @@ def run_loop():
             policy.set_event_loop(previous)
             settings.SETTINGS.outputs.clear()
             settings.SETTINGS.rpc_manager.clear()
-            if failed:
+            if raised or failed():
                 _settle_failed_run(loop)
+            tasks.clear()
 
 
 def _finish_leftovers(loop: asyncio.AbstractEventLoop) -> None:
@@ -376,3 +393,66 @@ def default_world() -> World:
     world.services[("east", "ambassador/ambassador")] = ambassador
     world.create("east", existing_emissary_deployment())
     return world
+
+
+# -- the SDK's per-registration stack trace ---------------------------------------------------------
+
+SDK_STACK_TRACE = sdk_resource._get_stack_trace
+
+
+@functools.lru_cache(maxsize=None)
+def _uri(filename: str) -> Optional[str]:
+    try:
+        return pathlib.Path(filename).as_uri()
+    except BaseException:  # noqa: BLE001 as the SDK: a frame without a usable file has no position
+        return None
+
+
+def stack_trace(_depth: int = 1) -> source_pb2.StackTrace:
+    """`_get_stack_trace()` of the caller (`_depth` frames up from here).
+
+    The SDK's per-registration stack trace, computed without reading source files.
+
+    For every resource it registers, the Python SDK sends the monitor the stack of the code that made
+    it (`pulumi/runtime/resource.py` `_get_stack_trace`): `traceback.extract_stack()`, which also loads
+    the source line of every frame (a `stat` of each file, through linecache), then one `file://` URI
+    per frame through `pathlib`. Under pytest the stack is some 70 frames deep, and the suite runs
+    the program a few thousand times, for a field no mock reads.
+
+    This builds the same `StackTrace` message (frames, top first, up to the frame before the
+    third `__init__` from the top; file URIs and line numbers) from the frames themselves, with each
+    file's URI made once; it takes the SDK's place (below). tests/test_harness_quiet.py checks
+    that both give the same message.
+    """
+    frames = []
+    frame = sys._getframe(_depth)
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    # frames[0] is the innermost, as `reversed(traceback.extract_stack())`.
+    seen = 0
+    cut = None
+    for index, f in enumerate(frames):
+        if f.f_code.co_name == "__init__":
+            seen += 1
+            if seen == 3:
+                cut = index
+                break
+    # The SDK's loop variable `i` ends at 0 when no third `__init__` is found, and it also returns an
+    # empty trace when the third one is the outermost frame (`i < 1`).
+    if cut is None or cut == len(frames) - 1:
+        return source_pb2.StackTrace()
+    out = []
+    for f in frames[cut + 1:]:
+        lineno = f.f_lineno
+        uri = _uri(f.f_code.co_filename) if f.f_code.co_filename != "" and lineno is not None else None
+        out.append(source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=lineno)) if uri is not None
+                   else source_pb2.StackFrame(pc=None))
+    return source_pb2.StackTrace(frames=out)
+
+
+def _installed() -> source_pb2.StackTrace:
+    return stack_trace(2)
+
+
+sdk_resource._get_stack_trace = _installed
