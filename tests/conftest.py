@@ -1,6 +1,8 @@
 """Shared test set-up: the project root on sys.path (as the Pulumi CLI runs __main__.py), and an
 environment that cannot leak the developer's own kubeconfig or PULUMI_K8S_* settings into the
 recorded provider inputs."""
+import gc
+import logging
 import os
 import sys
 from pathlib import Path
@@ -20,3 +22,48 @@ def _isolated_environment(monkeypatch):
         if key.startswith("PULUMI_K8S_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("KUBECONFIG", str(KUBECONFIG))
+
+
+# -- no leftovers of a program run --------------------------------------------------------------
+# A program run that fails (on purpose, in many tests) must leave nothing behind on asyncio: a
+# future or task whose exception nobody retrieved, or a task destroyed while pending, is logged by
+# asyncio ("Future exception was never retrieved", ...) whenever it is collected, in whatever test
+# or at exit (harness/program.py `run_loop` closes each run). Such a log fails the test during
+# which it appeared, and one that appears only at the final collection fails the session.
+
+class _AsyncioErrors(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+_ASYNCIO_ERRORS = _AsyncioErrors()
+logging.getLogger("asyncio").addHandler(_ASYNCIO_ERRORS)
+
+
+def _described(records: list[logging.LogRecord]) -> str:
+    return "\n".join(f"- {r.getMessage()}" for r in records[:5]) + (
+        f"\n… and {len(records) - 5} more" if len(records) > 5 else "")
+
+
+@pytest.fixture(autouse=True)
+def _no_asyncio_leftovers():
+    before = len(_ASYNCIO_ERRORS.records)
+    yield
+    new = _ASYNCIO_ERRORS.records[before:]
+    assert not new, f"asyncio reported {len(new)} leftover(s) of a program run:\n{_described(new)}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before = len(_ASYNCIO_ERRORS.records)
+    gc.collect()
+    new = _ASYNCIO_ERRORS.records[before:]
+    if new and session.exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"conftest: asyncio reported {len(new)} leftover(s) of a program run at the end "
+                                f"of the session:\n{_described(new)}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -6,21 +6,34 @@ which of them are secret or unknown.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
+import pathlib
+import sys
+import concurrent.futures
+import contextlib
 import copy
 import dataclasses
+import gc
+import inspect
 import json
 import logging
 import runpy
+import threading
+import types
 from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
 import yaml
+from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime import settings
+from pulumi.runtime.proto import source_pb2
 
 from .cluster import World
 from .mocks import MeshMocks, StackOutputs
 from .recording import RecordingMonitor
+
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "__main__.py"
@@ -165,7 +178,15 @@ def run_program(config: dict[str, Any], *, stack: str = "dev", preview: bool = F
 
 def execute_program(config: dict[str, Any], *, stack: str, preview: bool, engine=None, engine_run=None,
                     raw_config: Optional[dict[str, str]] = None, after=None) -> Run:
-    """Run `__main__.py` under the mocks, with the config as the CLI passes it (`cli_config`)."""
+    """Run `__main__.py` under the mocks, with the config as the CLI passes it (`cli_config`), on an
+    event loop of its own (`run_loop`)."""
+    with run_loop(failed=lambda: bool(engine_run is not None and engine_run.errors)):
+        return _execute_program(config, stack=stack, preview=preview, engine=engine, engine_run=engine_run,
+                                raw_config=raw_config, after=after)
+
+
+def _execute_program(config: dict[str, Any], *, stack: str, preview: bool, engine, engine_run,
+                     raw_config: Optional[dict[str, str]], after) -> Run:
     settings.ROOT.set(None)  # a fresh root Stack: no exports left over from an earlier run
     world = engine.world if engine is not None else default_world()
     mocks = MeshMocks(preview=preview, world=world, stack=stack, engine_run=engine_run)
@@ -210,6 +231,130 @@ def execute_program(config: dict[str, Any], *, stack: str, preview: bool, engine
     return run
 
 
+class _RunExecutor(concurrent.futures.ThreadPoolExecutor):
+    """A run's default executor (the SDK sends every registration and read through it). Its calls go
+    to one pool shared by all runs, so the worker threads, and the event loop each of them keeps
+    for the mocks' `_sync_await`, live as long as the process; it remembers its own calls, so that
+    closing the run waits for those still running and no call of a finished run lands in the next."""
+
+    _pool: Optional[concurrent.futures.ThreadPoolExecutor] = None
+    _pool_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=1)  # starts no thread: submit goes to the shared pool
+        self.calls: list[concurrent.futures.Future] = []
+
+    @classmethod
+    def shared_pool(cls) -> concurrent.futures.ThreadPoolExecutor:
+        with cls._pool_lock:
+            if cls._pool is None:
+                cls._pool = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="pulumi-mocks")
+            return cls._pool
+
+    def submit(self, fn, /, *args, **kwargs):
+        call = self.shared_pool().submit(fn, *args, **kwargs)
+        self.calls.append(call)
+        return call
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if wait:
+            concurrent.futures.wait(self.calls)
+
+
+@contextlib.contextmanager
+def run_loop(failed=lambda: False):
+    """One program run on an event loop of its own, closed when the run is over.
+
+    The SDK runs the program on the thread's current event loop (`pulumi.runtime.test` ->
+    `_sync_await` -> `get_event_loop`). When a run fails (a config error, a refused step, a
+    StackReference to a missing stack), `run_pulumi_func` re-raises at once and leaves the rest of
+    the program behind on that loop: hundreds of tasks still pending (registrations, applies,
+    `Output.is_known` coroutines) and futures holding the error. On a shared loop the next run
+    would run those leftovers (against its own mocks and clusters), and at garbage collection
+    asyncio reports "Future exception was never retrieved" / "Task was destroyed but it is pending"
+    / "coroutine ... was never awaited". Here the leftovers of the run are cancelled and awaited
+    (each error retrieved: the run's own error is what the caller sees), its registrations still
+    in the executor are waited for, and its loop is closed.
+    A run failed when it raised or when `failed()` says so (the engine model recorded an error of
+    a step while the program itself went on)."""
+    policy = asyncio.get_event_loop_policy()
+    try:
+        previous = policy.get_event_loop()
+    except RuntimeError:  # none set for this thread
+        previous = None
+    loop = asyncio.new_event_loop()
+    loop.set_default_executor(_RunExecutor())
+    # Every task of the run is kept until the run is closed: a task that ended with the run's error
+    # and that nothing refers to any more (the SDK drops an errored output's task once it has
+    # raised it) would otherwise be collected, and reported, in the middle of the run.
+    tasks: list[asyncio.Task] = []
+
+    def keeping(loop, coro, context=None):
+        task = asyncio.Task(coro, loop=loop, context=context)
+        tasks.append(task)
+        return task
+
+    loop.set_task_factory(keeping)
+    policy.set_event_loop(loop)
+    raised = False
+    try:
+        yield loop
+    except BaseException:
+        raised = True
+        raise
+    finally:
+        try:
+            _finish_leftovers(loop)
+        finally:
+            policy.set_event_loop(previous)
+            settings.SETTINGS.outputs.clear()
+            settings.SETTINGS.rpc_manager.clear()
+            if raised or failed():
+                _settle_failed_run(loop)
+            tasks.clear()
+
+
+def _finish_leftovers(loop: asyncio.AbstractEventLoop) -> None:
+    while True:
+        leftovers = asyncio.all_tasks(loop)
+        if not leftovers:
+            break
+        for task in leftovers:
+            task.cancel()
+        # return_exceptions: each task's exception (or cancellation) is retrieved here.
+        loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+    loop.run_until_complete(loop.shutdown_asyncgens())
+    loop.run_until_complete(loop.shutdown_default_executor())
+    loop.close()
+
+
+_SDK = str(Path(pulumi.__file__).parent)
+
+
+def _settle_failed_run(loop: asyncio.AbstractEventLoop) -> None:
+    """After a failed run, with its loop closed: what it left that would be reported when collected.
+
+    - Futures and tasks of the run that ended with an error nobody awaited: the failure itself
+      (an EngineError, a ConfigError) as seen from every place still waiting on it when the run
+      stopped, e.g. each StackReference's `__is_secret_name` task. The run's own error is what
+      the caller gets; these are retrieved, so asyncio does not log "… exception was never
+      retrieved" for them.
+    - SDK coroutines never started: `Output.__init__` (pulumi/output.py) takes its value, known
+      and secret parts as awaitables and awaits them one after the other in a task;
+      `StackReference.get_output`/`require_output` pass `value.future()` and `value.is_known()`
+      coroutines. When that task ends early (the StackReference failed, or the run was
+      cancelled), those are never started, and Python reports "coroutine 'Output.future' was
+      never awaited" when they are collected. Nothing can await them any more: they are closed.
+    """
+    for obj in gc.get_objects():
+        if isinstance(obj, asyncio.Future):
+            if obj.get_loop() is loop and obj.done() and not obj.cancelled():
+                obj.exception()
+        elif (isinstance(obj, types.CoroutineType) and inspect.getcoroutinestate(obj) == inspect.CORO_CREATED
+              and obj.cr_code.co_filename.startswith(_SDK)):
+            obj.close()
+
+
 def _capturing_logger() -> tuple[logging.Logger, list[str]]:
     warnings: list[str] = []
 
@@ -248,3 +393,66 @@ def default_world() -> World:
     world.services[("east", "ambassador/ambassador")] = ambassador
     world.create("east", existing_emissary_deployment())
     return world
+
+
+# -- the SDK's per-registration stack trace ---------------------------------------------------------
+
+SDK_STACK_TRACE = sdk_resource._get_stack_trace
+
+
+@functools.lru_cache(maxsize=None)
+def _uri(filename: str) -> Optional[str]:
+    try:
+        return pathlib.Path(filename).as_uri()
+    except BaseException:  # noqa: BLE001 as the SDK: a frame without a usable file has no position
+        return None
+
+
+def stack_trace(_depth: int = 1) -> source_pb2.StackTrace:
+    """`_get_stack_trace()` of the caller (`_depth` frames up from here).
+
+    The SDK's per-registration stack trace, computed without reading source files.
+
+    For every resource it registers, the Python SDK sends the monitor the stack of the code that made
+    it (`pulumi/runtime/resource.py` `_get_stack_trace`): `traceback.extract_stack()`, which also loads
+    the source line of every frame (a `stat` of each file, through linecache), then one `file://` URI
+    per frame through `pathlib`. Under pytest the stack is some 70 frames deep, and the suite runs
+    the program a few thousand times, for a field no mock reads.
+
+    This builds the same `StackTrace` message (frames, top first, up to the frame before the
+    third `__init__` from the top; file URIs and line numbers) from the frames themselves, with each
+    file's URI made once; it takes the SDK's place (below). tests/test_harness_quiet.py checks
+    that both give the same message.
+    """
+    frames = []
+    frame = sys._getframe(_depth)
+    while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    # frames[0] is the innermost, as `reversed(traceback.extract_stack())`.
+    seen = 0
+    cut = None
+    for index, f in enumerate(frames):
+        if f.f_code.co_name == "__init__":
+            seen += 1
+            if seen == 3:
+                cut = index
+                break
+    # The SDK's loop variable `i` ends at 0 when no third `__init__` is found, and it also returns an
+    # empty trace when the third one is the outermost frame (`i < 1`).
+    if cut is None or cut == len(frames) - 1:
+        return source_pb2.StackTrace()
+    out = []
+    for f in frames[cut + 1:]:
+        lineno = f.f_lineno
+        uri = _uri(f.f_code.co_filename) if f.f_code.co_filename != "" and lineno is not None else None
+        out.append(source_pb2.StackFrame(pc=source_pb2.SourcePosition(uri=uri, line=lineno)) if uri is not None
+                   else source_pb2.StackFrame(pc=None))
+    return source_pb2.StackTrace(frames=out)
+
+
+def _installed() -> source_pb2.StackTrace:
+    return stack_trace(2)
+
+
+sdk_resource._get_stack_trace = _installed
