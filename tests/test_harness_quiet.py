@@ -12,7 +12,7 @@ import sys
 import pytest
 from pulumi.runtime import settings
 
-from components.config import ConfigError
+from components.config.schema import ConfigError
 from harness.engine import Engine, EngineError
 from harness.program import SDK_STACK_TRACE, run_program, stack_trace
 from test_topology import STACKS, per_cluster_config
