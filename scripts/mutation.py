@@ -40,7 +40,7 @@ MODULES: dict[str, list[str]] = {
     # test_trust_across_stacks.py's three-stack scenarios take minutes per mutant: only its
     # request checks here (what the anchor's stack refuses to sign, one run each)
     "trust_exchange": ["tests/test_trust_checks.py", "tests/test_trust_across_stacks.py::"
-                       "test_the_anchors_stack_signs_only_usable_requests_for_clusters_no_one_else_installs"],
+                       "test_the_anchors_stack_signs_only_usable_requests_for_the_members_own_clusters"],
     "access": ["tests/test_remote_access.py", "tests/test_graph.py"],
     "link": ["tests/test_remote_access.py", "tests/test_stacks.py", "tests/test_graph.py"],
     "exports": ["tests/test_remote_access.py", "tests/test_stacks.py", "tests/test_graph.py"],
