@@ -754,11 +754,49 @@ EMISSARY_CRDS_DEFAULTS: dict[str, Any] = {
 }
 
 
+# The oldest packaged chart version the tests upgrade from (../shared/charts/linkerd-edge), and what
+# its charts render differently from edge-26.8.3's (the two packaged charts' diff, checked against
+# `helm template` on the real tier, e2e/tests/test_chart_emulation.py):
+# - linkerd-control-plane values.yaml: `proxy.nativeSidecar: false` (true from then on);
+# - linkerd-multicluster values.yaml: `gateway.pauseImage: gcr.io/google_containers/pause:3.2`,
+#   `namespaceMetadata.image.tag: v0.1.7`;
+# - linkerd-multicluster service-mirror-policy.yaml: only the `service-mirror` Server and its
+#   AuthorizationPolicy, the Server selecting `component in (linkerd-service-mirror, controller)`
+#   (edge-26.8.3 adds `linkerd-admin`, `controller` and `local-service-mirror` pairs and selects by
+#   labels).
+# Chart versions after it and before 2026.8.2 were not compared with this model, so they are refused.
+EDGE_26_1_1 = (2026, 1, 1)
+EDGE_26_8_2 = (2026, 8, 2)
+EDGE_26_1_1_DEFAULTS: dict[str, dict[str, Any]] = {
+    "linkerd-control-plane": {"proxy": {"nativeSidecar": False}},
+    "linkerd-multicluster": {"gateway": {"pauseImage": "gcr.io/google_containers/pause:3.2"},
+                             "namespaceMetadata": {"image": {"tag": "v0.1.7"}}},
+}
+
+
+def edge_shape(chart_version: str) -> tuple[int, int, int]:
+    """Which modelled edge release's templates a Linkerd chart version renders as: EDGE_26_1_1 for
+    2026.1.1, EDGE_26_8_2 (the templates of edge-26.8.2 and edge-26.8.3 are the same) from 2026.8.2
+    on; NotImplementedError for any other version."""
+    linkerd_version(chart_version)  # refuses what is not YYYY.M.N
+    parsed = tuple(int(p) for p in chart_version.split("."))
+    if parsed == EDGE_26_1_1:
+        return EDGE_26_1_1
+    if parsed >= EDGE_26_8_2:
+        return EDGE_26_8_2
+    raise NotImplementedError(f"chart_render: Linkerd chart {chart_version} is not modelled (only 2026.1.1, and "
+                              "2026.8.2 onwards as edge-26.8.3 renders)")
+
+
 def _defaults(chart: str, version: str) -> dict[str, Any]:
     if chart == "linkerd-crds":
+        edge_shape(version)
         return copy.deepcopy(LINKERD_CRDS_DEFAULTS)
     if chart in ("linkerd-control-plane", "linkerd-multicluster"):
-        return _with_version(_parsed_linkerd_defaults(chart), linkerd_version(version))
+        defaults = _with_version(_parsed_linkerd_defaults(chart), linkerd_version(version))
+        if edge_shape(version) == EDGE_26_1_1:
+            defaults = coalesce(defaults, copy.deepcopy(EDGE_26_1_1_DEFAULTS[chart]))
+        return defaults
     if chart == "emissary-ingress":
         return _emissary_defaults()
     if chart == "emissary-crds-chart":
@@ -1560,16 +1598,22 @@ def _render_linkerd_multicluster(r: _Release) -> list[dict]:
 
     # service-mirror-policy.yaml: Server + AuthorizationPolicy pairs, for viz's Prometheus only
     prometheus = [{"kind": "ServiceAccount", "name": "prometheus", "namespace": "linkerd-viz"}]
-    for name, component, port, selector in (
-        ("linkerd-admin", None, "linkerd-admin", {**ext}),
-        ("service-mirror", "linkerd-service-mirror", "svcmi-admin", {**ext, "component": "linkerd-service-mirror"}),
-        ("controller", "controller", "ctrl-admin", {**ext, "component": "controller"}),
-        ("local-service-mirror", "local-service-mirror", "locsm-admin", {**ext, "component": "local-service-mirror"}),
-    ):
+    policies: tuple = (
+        ("linkerd-admin", None, "linkerd-admin", {"matchLabels": {**ext}}),
+        ("service-mirror", "linkerd-service-mirror", "svcmi-admin",
+         {"matchLabels": {**ext, "component": "linkerd-service-mirror"}}),
+        ("controller", "controller", "ctrl-admin", {"matchLabels": {**ext, "component": "controller"}}),
+        ("local-service-mirror", "local-service-mirror", "locsm-admin",
+         {"matchLabels": {**ext, "component": "local-service-mirror"}}),
+    )
+    if edge_shape(r.version) == EDGE_26_1_1:
+        policies = (("service-mirror", "linkerd-service-mirror", "svcmi-admin", {"matchExpressions": [
+            {"key": "component", "operator": "In", "values": ["linkerd-service-mirror", "controller"]}]}),)
+    for name, component, port, selector in policies:
         labels = {**ext, **({"component": component} if component else {}), **common}
         objects += [
             _obj("policy.linkerd.io/v1beta3", "Server", name, ns, labels,
-                 spec={"podSelector": {"matchLabels": selector}, "port": port, "proxyProtocol": "HTTP/1"}),
+                 spec={"podSelector": selector, "port": port, "proxyProtocol": "HTTP/1"}),
             _obj("policy.linkerd.io/v1alpha1", "AuthorizationPolicy", name, ns, labels,
                  spec={"targetRef": {"group": "policy.linkerd.io", "kind": "Server", "name": name},
                        "requiredAuthenticationRefs": copy.deepcopy(prometheus)}),
