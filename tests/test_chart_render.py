@@ -285,7 +285,9 @@ def test_webhooks_carry_the_ca_bundle_and_external_secrets_are_not_rendered():
         assert ("Service", service) in objects
     assert not any(kind == "Secret" for kind, _ in objects)  # all three have externalSecret: true
 
-    internal = cp(cp_values(proxyInjector={"externalSecret": False, "caBundle": None}))
+    internal = cp(cp_values(proxyInjector={"externalSecret": False, "caBundle": ""}))
+    with pytest.raises(ValueError, match="proxyInjector.caBundle: wrong type"):  # null fails in Helm too
+        cp(cp_values(proxyInjector={"externalSecret": False, "caBundle": None}))
     assert ("Secret", "linkerd-proxy-injector-k8s-tls") in internal
     # A new CA changes the webhook configuration and (checksum/config) rolls the injector.
     rotated = cp(program_values.control_plane_values(LinkerdConfig(), BUNDLE, BUNDLE))
