@@ -285,7 +285,9 @@ def test_webhooks_carry_the_ca_bundle_and_external_secrets_are_not_rendered():
         assert ("Service", service) in objects
     assert not any(kind == "Secret" for kind, _ in objects)  # all three have externalSecret: true
 
-    internal = cp(cp_values(proxyInjector={"externalSecret": False, "caBundle": None}))
+    internal = cp(cp_values(proxyInjector={"externalSecret": False, "caBundle": ""}))
+    with pytest.raises(ValueError, match="proxyInjector.caBundle: wrong type"):  # null fails in Helm too
+        cp(cp_values(proxyInjector={"externalSecret": False, "caBundle": None}))
     assert ("Secret", "linkerd-proxy-injector-k8s-tls") in internal
     # A new CA changes the webhook configuration and (checksum/config) rolls the injector.
     rotated = cp(program_values.control_plane_values(LinkerdConfig(), BUNDLE, BUNDLE))
@@ -432,6 +434,25 @@ def test_version_bump_reaches_images_labels_and_linkerd_config():
     controllers = mc(mc_values(), version=new)
     (container,) = controllers[("Deployment", "controller-west")]["spec"]["template"]["spec"]["containers"]
     assert container["image"].endswith(":edge-26.9.1")
+
+
+def test_the_oldest_packaged_version_renders_as_edge_26_1_1():
+    """2026.1.1 (the upgrade tests' starting point, real tier: e2e/tests/test_chart_workflows.py):
+    proxies as plain containers, only the service mirror's Server and AuthorizationPolicy, whose
+    Server selects by expression; 2026.8.2 on as edge-26.8.3; versions in between not modelled."""
+    old, new = mc(mc_values(), version="2026.1.1"), mc(mc_values(), version="2026.8.2")
+    policies = {"Server", "AuthorizationPolicy"}
+    assert {n for k, n in old if k in policies} == {"service-mirror", "linkerd-gateway"}
+    assert {n for k, n in new if k in policies} == {"service-mirror", "linkerd-gateway", "linkerd-admin", "controller",
+                                                    "local-service-mirror"}
+    assert old[("Server", "service-mirror")]["spec"]["podSelector"]["matchExpressions"][0]["values"] == \
+        ["linkerd-service-mirror", "controller"]
+    assert old[("Deployment", "linkerd-gateway")]["spec"]["template"]["spec"]["containers"][0]["image"] == \
+        "gcr.io/google_containers/pause:3.2"
+    destination = cp(version="2026.1.1")[("Deployment", "linkerd-destination")]["spec"]["template"]["spec"]
+    assert destination["initContainers"] == [] and destination["containers"][0]["name"] == "linkerd-proxy"
+    with pytest.raises(NotImplementedError, match="2026.5.0 is not modelled"):
+        cp(version="2026.5.0")
 
 
 def test_embedded_defaults_have_the_upstream_keys():

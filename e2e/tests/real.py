@@ -135,3 +135,30 @@ class Stack:
 
     def remove(self) -> None:
         self.stack.workspace.remove_stack(self.stack.name, force=True)
+
+
+CLUSTER_SCOPED = {"CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding", "MutatingWebhookConfiguration", "IngressClass",
+                  "ValidatingWebhookConfiguration", "Namespace", "APIService", "PriorityClass"}
+
+
+@dataclass(frozen=True)
+class Managed:
+    """A Kubernetes object a stack's state holds (a `…Patch` as the object it patches)."""
+    kind: str
+    group: str
+    namespace: str
+    name: str
+
+    def kubectl_get(self) -> list[str]:
+        what = self.kind.lower() if self.group == "core" else f"{self.kind.lower()}.{self.group}"
+        return ["get", what, self.name] + (["-n", self.namespace] if self.namespace else [])
+
+
+def managed_objects(stack: Stack) -> list[Managed]:
+    found = []
+    for resource in stack.stack.export_stack().deployment["resources"]:
+        typ, meta = resource["type"], (resource.get("outputs") or {}).get("metadata") or {}
+        if typ.startswith("kubernetes:") and "helm.sh" not in typ and meta.get("name"):
+            group_version, kind = typ.split(":")[1], typ.rsplit(":", 1)[1].removesuffix("Patch")
+            found.append(Managed(kind, group_version.rsplit("/", 1)[0], meta.get("namespace") or "", meta["name"]))
+    return found

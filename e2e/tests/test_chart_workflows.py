@@ -11,21 +11,23 @@ from pathlib import Path
 import pytest
 
 from install_program import Install, program
-from real import Plan, Stack, kubectl, kubectl_json, wait_for
+from real import Plan, Stack, delete_gateway_api_crds, kubectl, kubectl_json, stack_session, wait_for
 
 CLUSTER = "north"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 
-def model_plan(*steps: dict) -> dict[tuple[str, str], str]:
-    """The model's preview plan after `up`s of all steps but the last (op per (type, name))."""
-    configs = [{"clusters": {CLUSTER: {"context": CLUSTER}}, "links": [],
+def model_plan(*steps: dict, cluster: str = CLUSTER, up: bool = False) -> dict[tuple[str, str], str]:
+    """The model's preview plan after `up`s of all steps but the last (op per (type, name)); with
+    `up`, the plan of the last step's `up`."""
+    configs = [{"clusters": {cluster: {"context": cluster}}, "links": [],
                 "linkerd": {"repository": os.environ["LINKERD_CHARTS"], **step}} for step in steps]
     # The model runs where the fast tier runs (.venv, the program's own pulumi-kubernetes SDK), not in
     # the tier's .venv-e2e, whose SDK is pinned to the tier's older provider.
     python = ROOT / ".venv" / "bin" / "python"
-    out = subprocess.run([str(python), str(HERE / "model_plan.py"), json.dumps(configs)], capture_output=True,
+    out = subprocess.run([str(python), str(HERE / "model_plan.py"), json.dumps(configs), *(["--up"] if up else [])],
+                         capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, f"the model failed:\n{out.stderr[-3000:]}"
     plan = json.loads(out.stdout.strip().splitlines()[-1])
@@ -68,9 +70,9 @@ def test_the_install_converges_and_previews_no_change(installed):
 REACHABLE_WEBHOOKS_ONLY = {"extraValues": {"controlPlane": {"webhookFailurePolicy": "Ignore"}}}
 
 
-def install(step: dict) -> Install:
+def install(step: dict, cluster: str = CLUSTER) -> Install:
     extra = (step.get("extraValues") or {}).get("controlPlane") or {}
-    return Install(CLUSTER, version=step["version"], ha=step.get("ha", False), extra_control_plane=extra)
+    return Install(cluster, version=step["version"], ha=step.get("ha", False), extra_control_plane=extra)
 
 
 @pytest.mark.parametrize("before, after", [
@@ -101,3 +103,25 @@ def converge(stack: Stack, run) -> None:
         assert all(typ == "kubernetes:core/v1:Service" for typ, _ in leftover), leftover
         stack.up(program=run)
     assert stack.preview(program=run).changed() == {}
+
+
+def test_an_upgrade_from_the_oldest_packaged_version_is_planned_as_the_model_plans():
+    """`2026.1.1` -> `2026.8.3` (edge-26.1.1 -> edge-26.8.3: native sidecars on by default, the
+    multicluster chart's admin Servers and AuthorizationPolicies added, the service mirror's Server
+    selecting by labels). A fresh install on 2026.1.1 on a cluster of its own, then the upgrade's
+    preview compared with the model's, its `up`, and convergence."""
+    cluster = "east"
+    before, after = {"version": "2026.1.1"}, {"version": "2026.8.3"}
+    old, new = program(install(before, cluster)), program(install(after, cluster))
+    with stack_session("east-upgrade-oldest", old, lambda: delete_gateway_api_crds(cluster)) as stack:
+        stack.up()
+        converge(stack, old)
+        real = stack.preview(program=new)
+        diff = differences(real, model_plan(before, after, cluster=cluster))
+        print("engine's upgrade plan:", {op: sum(1 for v in real.changed().values() if v == op)
+                                        for op in sorted(set(real.changed().values()))})
+        stack.up(program=new)
+        converge(stack, new)
+        for deployment in ("linkerd-destination", "linkerd-identity", "linkerd-proxy-injector"):
+            kubectl(cluster, "-n", "linkerd", "rollout", "status", f"deployment/{deployment}", "--timeout=60s")
+        assert diff == [], "\n".join(diff)

@@ -754,11 +754,52 @@ EMISSARY_CRDS_DEFAULTS: dict[str, Any] = {
 }
 
 
+# The oldest packaged chart version the tests upgrade from (../shared/charts/linkerd-edge), and what
+# its charts render differently from edge-26.8.3's (the two packaged charts' diff, checked against
+# `helm template` on the real tier, e2e/tests/test_chart_emulation.py):
+# - linkerd-control-plane values.yaml: `proxy.nativeSidecar: false` (true from then on), no
+#   `podMonitor.*.honorTimestamps`;
+# - linkerd-multicluster values.yaml: `gateway.pauseImage: gcr.io/google_containers/pause:3.2`,
+#   `namespaceMetadata.image.tag: v0.1.7`;
+# - linkerd-multicluster service-mirror-policy.yaml: only the `service-mirror` Server and its
+#   AuthorizationPolicy, the Server selecting `component in (linkerd-service-mirror, controller)`
+#   (edge-26.8.3 adds `linkerd-admin`, `controller` and `local-service-mirror` pairs and selects by
+#   labels).
+# Chart versions after it and before 2026.8.2 were not compared with this model, so they are refused.
+EDGE_26_1_1 = (2026, 1, 1)
+EDGE_26_8_2 = (2026, 8, 2)
+EDGE_26_1_1_DEFAULTS: dict[str, dict[str, Any]] = {
+    "linkerd-control-plane": {"proxy": {"nativeSidecar": False},
+                              # no `honorTimestamps` yet (None removes a default, as in Helm)
+                              "podMonitor": {part: {"honorTimestamps": None} for part in ("controller", "serviceMirror", "proxy")}},
+    "linkerd-multicluster": {"gateway": {"pauseImage": "gcr.io/google_containers/pause:3.2"},
+                             "namespaceMetadata": {"image": {"tag": "v0.1.7"}}},
+}
+
+
+def edge_shape(chart_version: str) -> tuple[int, int, int]:
+    """Which modelled edge release's templates a Linkerd chart version renders as: EDGE_26_1_1 for
+    2026.1.1, EDGE_26_8_2 (the templates of edge-26.8.2 and edge-26.8.3 are the same) from 2026.8.2
+    on; NotImplementedError for any other version."""
+    linkerd_version(chart_version)  # refuses what is not YYYY.M.N
+    parsed = tuple(int(p) for p in chart_version.split("."))
+    if parsed == EDGE_26_1_1:
+        return EDGE_26_1_1
+    if parsed >= EDGE_26_8_2:
+        return EDGE_26_8_2
+    raise NotImplementedError(f"chart_render: Linkerd chart {chart_version} is not modelled (only 2026.1.1, and "
+                              "2026.8.2 onwards as edge-26.8.3 renders)")
+
+
 def _defaults(chart: str, version: str) -> dict[str, Any]:
     if chart == "linkerd-crds":
+        edge_shape(version)
         return copy.deepcopy(LINKERD_CRDS_DEFAULTS)
     if chart in ("linkerd-control-plane", "linkerd-multicluster"):
-        return _with_version(_parsed_linkerd_defaults(chart), linkerd_version(version))
+        defaults = _with_version(_parsed_linkerd_defaults(chart), linkerd_version(version))
+        if edge_shape(version) == EDGE_26_1_1:
+            defaults = coalesce(defaults, copy.deepcopy(EDGE_26_1_1_DEFAULTS[chart]))
+        return defaults
     if chart == "emissary-ingress":
         return _emissary_defaults()
     if chart == "emissary-crds-chart":
@@ -938,6 +979,11 @@ def _webhook_client_config(r: _Release, section: str, service: str) -> dict:
     w = r.values.get(section) or {}
     config: dict[str, Any] = {"service": {"name": service, "namespace": r.namespace, "path": "/"}}
     if _empty(_get(w, "injectCaFrom")) and _empty(_get(w, "injectCaFromSecret")):
+        if _get(w, "caBundle") is None:
+            # `ternary (b64enc (trim $ca.Cert)) (b64enc (trim .Values.<section>.caBundle)) (empty …)`:
+            # Go templates evaluate both branches, and `trim` of a nil value fails the render
+            # (`helm template` on the real tier); an empty string is what renders the generated CA.
+            raise ValueError(f"{section}.caBundle: wrong type for value; expected string; got interface {{}}")
         ca = GENERATED_AT_RENDER if _empty(_get(w, "caBundle")) else _trim(w["caBundle"])
         config["caBundle"] = _b64(ca)
     return config
@@ -977,6 +1023,17 @@ def _controller_image(v: dict) -> str:
     return f"{_go(v.get('controllerImage'))}:{_go(_default(v.get('controllerImageVersion'), v.get('linkerdVersion')))}"
 
 
+def _proxy_log(v: dict) -> str:
+    """partials/_proxy.tpl `LINKERD2_PROXY_LOG`: the log level, with HTTP headers and requests
+    filtered out unless `proxy.logHTTPHeaders` is `insecure` (found by `helm template` on the real
+    tier); the template fails on any other value than insecure, off or empty."""
+    headers = _get(v, "proxy", "logHTTPHeaders")
+    if headers not in ("insecure", "off", "", None):
+        raise ValueError("logHTTPHeaders must be one of: insecure | off")
+    suffix = "" if headers == "insecure" else ",[{headers}]=off,[{request}]=off"
+    return f"{_go(_get(v, 'proxy', 'logLevel'))}{suffix}"
+
+
 def _proxy_container(v: dict, proxy_resources: Any, native_sidecar: bool) -> dict:
     """The injected `linkerd-proxy` container (charts/partials/templates/_proxy.tpl), ABRIDGED to its
     name, image, pull policy, log level and resources."""
@@ -986,7 +1043,7 @@ def _proxy_container(v: dict, proxy_resources: Any, native_sidecar: bool) -> dic
         "name": "linkerd-proxy",
         "image": image,
         "imagePullPolicy": _go(_default(_get(v, "proxy", "image", "pullPolicy"), v.get("imagePullPolicy"))),
-        "env": [{"name": "LINKERD2_PROXY_LOG", "value": _go(_get(v, "proxy", "logLevel"))}],
+        "env": [{"name": "LINKERD2_PROXY_LOG", "value": _proxy_log(v)}],
     }
     _put(container, "resources", _resources(proxy_resources))
     if native_sidecar:
@@ -1005,7 +1062,7 @@ def _proxy_resources(v: dict, override_key: str) -> Any:
 def _cp_deployment(r: _Release, *, name: str, component: str, app_name: str, proxy_component: str,
                    selector_has_proxy_label: bool, component_pod_annotations: Any, extra_pod_annotations: dict,
                    containers: list[dict], native_sidecar: bool, proxy_resources_key: str,
-                   service_account: str, volumes: list[dict]) -> dict:
+                   service_account: str, volumes: list[dict], proxy_last: bool = False) -> dict:
     """The control-plane Deployments (identity.yaml, destination.yaml, proxy-injector.yaml)."""
     v, ns = r.values, r.namespace
     proxy_label = {"linkerd.io/proxy-deployment": proxy_component}  # partials.proxy.labels
@@ -1031,7 +1088,9 @@ def _cp_deployment(r: _Release, *, name: str, component: str, app_name: str, pro
     pod_spec["nodeSelector"] = copy.deepcopy(v.get("nodeSelector"))
     _put(pod_spec, "affinity", _affinity(v.get("enablePodAntiAffinity"), v.get("nodeAffinity"), app_name))
     pod_spec["automountServiceAccountToken"] = False
-    pod_spec["containers"] = ([] if native_sidecar else [proxy]) + containers
+    # identity.yaml lists its proxy after its own container, destination.yaml and proxy-injector.yaml before.
+    sidecar = [] if native_sidecar else [proxy]
+    pod_spec["containers"] = containers + sidecar if proxy_last else sidecar + containers
     pod_spec["initContainers"] = [proxy] if native_sidecar else []  # proxy-init/network-validator: not modelled
     _put(pod_spec, "priorityClassName", v.get("priorityClassName"))
     pod_spec["securityContext"] = {"seccompProfile": {"type": "RuntimeDefault"}}
@@ -1198,6 +1257,7 @@ def _render_linkerd_control_plane(r: _Release) -> list[dict]:
             containers=[_controller_container(v, "identity", args, [("ident-grpc", 8080), ("ident-admin", 9990)],
                                               v.get("identityResources"))],
             native_sidecar=False,  # identity.yaml sets proxy.nativeSidecar false
+            proxy_last=True,
             proxy_resources_key="identityProxyResources", service_account="linkerd-identity",
             volumes=[{"name": "identity-issuer", "secret": {"secretName": "linkerd-identity-issuer"}},
                      {"configMap": {"name": "linkerd-identity-trust-roots"}, "name": "trust-roots"}]))
@@ -1229,6 +1289,12 @@ def _render_linkerd_control_plane(r: _Release) -> list[dict]:
         f"-enable-ipv6={_go(not v.get('disableIPv6'))}",
         f"-enable-pprof={_go(_default(v.get('enablePprof'), False))}",
     ]
+    # then the meshed HTTP/2 client parameters as JSON (Go's toJson: keys sorted, compact) and any
+    # additional arguments (found missing by `helm template` on the real tier)
+    meshed_h2 = _get(v, "destinationController", "meshedHttp2ClientProtobuf")
+    if not _empty(meshed_h2):
+        destination_args.append(f"--meshed-http2-client-params={json.dumps(meshed_h2, sort_keys=True, separators=(',', ':'))}")
+    destination_args += [_go(arg) for arg in _get(v, "destinationController", "additionalArgs") or []]
     native = not _empty(_get(v, "proxy", "nativeSidecar"))
     objects.append(_cp_deployment(
         r, name="linkerd-destination", component="destination", app_name="destination",
@@ -1364,8 +1430,11 @@ def _destination_rbac(r: _Release) -> list[dict]:
             "failurePolicy": _go(v.get("webhookFailurePolicy")),
             "admissionReviewVersions": ["v1", "v1beta1"],
             "rules": [
+                # destination-rbac.yaml lists them in another order here than in the ClusterRole
                 {"operations": ["CREATE", "UPDATE"], "apiGroups": ["policy.linkerd.io"], "apiVersions": ["*"],
-                 "resources": list(policy_resources)},
+                 "resources": ["authorizationpolicies", "httplocalratelimitpolicies", "httproutes",
+                               "networkauthentications", "meshtlsauthentications", "serverauthorizations",
+                               "servers", "egressnetworks"]},
                 {"operations": ["CREATE", "UPDATE"], "apiGroups": ["gateway.networking.k8s.io"],
                  "apiVersions": ["*"], "resources": list(gateway_routes)},
             ],
@@ -1560,16 +1629,22 @@ def _render_linkerd_multicluster(r: _Release) -> list[dict]:
 
     # service-mirror-policy.yaml: Server + AuthorizationPolicy pairs, for viz's Prometheus only
     prometheus = [{"kind": "ServiceAccount", "name": "prometheus", "namespace": "linkerd-viz"}]
-    for name, component, port, selector in (
-        ("linkerd-admin", None, "linkerd-admin", {**ext}),
-        ("service-mirror", "linkerd-service-mirror", "svcmi-admin", {**ext, "component": "linkerd-service-mirror"}),
-        ("controller", "controller", "ctrl-admin", {**ext, "component": "controller"}),
-        ("local-service-mirror", "local-service-mirror", "locsm-admin", {**ext, "component": "local-service-mirror"}),
-    ):
+    policies: tuple = (
+        ("linkerd-admin", None, "linkerd-admin", {"matchLabels": {**ext}}),
+        ("service-mirror", "linkerd-service-mirror", "svcmi-admin",
+         {"matchLabels": {**ext, "component": "linkerd-service-mirror"}}),
+        ("controller", "controller", "ctrl-admin", {"matchLabels": {**ext, "component": "controller"}}),
+        ("local-service-mirror", "local-service-mirror", "locsm-admin",
+         {"matchLabels": {**ext, "component": "local-service-mirror"}}),
+    )
+    if edge_shape(r.version) == EDGE_26_1_1:
+        policies = (("service-mirror", "linkerd-service-mirror", "svcmi-admin", {"matchExpressions": [
+            {"key": "component", "operator": "In", "values": ["linkerd-service-mirror", "controller"]}]}),)
+    for name, component, port, selector in policies:
         labels = {**ext, **({"component": component} if component else {}), **common}
         objects += [
             _obj("policy.linkerd.io/v1beta3", "Server", name, ns, labels,
-                 spec={"podSelector": {"matchLabels": selector}, "port": port, "proxyProtocol": "HTTP/1"}),
+                 spec={"podSelector": selector, "port": port, "proxyProtocol": "HTTP/1"}),
             _obj("policy.linkerd.io/v1alpha1", "AuthorizationPolicy", name, ns, labels,
                  spec={"targetRef": {"group": "policy.linkerd.io", "kind": "Server", "name": name},
                        "requiredAuthenticationRefs": copy.deepcopy(prometheus)}),
