@@ -187,10 +187,18 @@ def differences(case: dict, tmp: Path) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("case", CASES, ids=case_id)
+NOT_PACKAGED = {"2026.9.1"}
+"""Versions the fast tests name (an upgrade to a release after 2026.8.3, tests/test_day2.py and
+tests/test_chart_render.py) that no packaged chart exists for: nothing to render them with, so
+they are left out of the comparison, not skipped in it."""
+
+
+def test_the_only_versions_not_compared_are_those_without_a_packaged_chart():
+    assert {case["version"] for case in CASES if not os.path.exists(archive(case))} == NOT_PACKAGED
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["version"] not in NOT_PACKAGED], ids=case_id)
 def test_the_emulation_renders_what_helm_renders(case, tmp_path):
-    if not os.path.exists(archive(case)):
-        pytest.skip(f"{case['chart']} {case['version']} is not packaged (a version only the fast tests name)")
     found = differences(case, tmp_path)
     known = [d for d in found if any(re.search(pattern, d) for pattern in KNOWN)]
     unknown = [d for d in found if d not in known]
