@@ -76,7 +76,6 @@ class TrustAnchor(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TrustAnchorArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("linkerd-multicluster:trust:TrustAnchor", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.private_key = tls.PrivateKey(
             f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256",
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),

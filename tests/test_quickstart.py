@@ -21,7 +21,7 @@ from components.config.loader import parse
 from components.config.schema import PROJECT, TOP_LEVEL_KEYS
 from components.constants import edge_tag
 from harness.engine import Engine
-from harness.program import ROOT, run_program
+from harness.program import ROOT
 from scenarios import LINK
 
 QUICKSTART = ROOT / "examples" / "local" / "quickstart.sh"

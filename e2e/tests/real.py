@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-import pulumi
 import pulumi_kubernetes as k8s
 from pulumi import automation as auto
 

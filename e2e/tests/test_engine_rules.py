@@ -13,7 +13,6 @@ from real import Stack, charts_dir, delete_gateway_api_crds, exists, provider, s
 
 CTX = "west"
 CRD = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition"
-CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 GATEWAY_API_CRD = "httproutes.gateway.networking.k8s.io"
 LINKERD_CRD = "servers.policy.linkerd.io"
 

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from real import exists, kubectl, kubectl_json, wait_for
+from real import kubectl, kubectl_json, wait_for
 
 CLUSTERS = os.environ["LMC_E2E_CLUSTERS"].split(",")
 

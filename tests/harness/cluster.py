@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections.abc import MutableMapping
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
 
 Key = tuple[str, str, str]
 

@@ -68,13 +68,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import logging
-import runpy
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-import pulumi
 from google.protobuf import json_format
-from pulumi.runtime import settings
 
 from .cluster import ApiError, World, object_key
 from .recording import UNKNOWN, RecordingMonitor, contains_unknown, unwrap

@@ -24,7 +24,7 @@ from typing import Any, Optional
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks
 
 from . import chart_emulation, chart_render, minting
-from .cluster import ApiError, World
+from .cluster import World
 from .recording import UNKNOWN, unwrap
 
 _STATE: dict[tuple[str, str, str], dict[str, Any]] = {}
