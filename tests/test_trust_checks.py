@@ -231,6 +231,21 @@ class TestEveryFindingReadsInFull:
         assert f"  {KEY}:trust.anchor.certPem: trust anchor {d(bare)} is not a CA certificate" \
             in refused(supplied_anchor(bare, key)).splitlines()
 
+    def test_an_anchor_signed_with_an_algorithm_nobody_knows_is_refused_not_passed(self):
+        """A certificate whose signature algorithm `cryptography` cannot name (here an ECDSA OID
+        that does not exist): `linkerd check` accepts only SHA-256 signatures, so this is "not
+        signed with SHA-256", never a pass and never a traceback."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
+        anchor, key = certs.make_anchor()
+        ecdsa_sha256 = bytes.fromhex("06082a8648ce3d040302")  # OID 1.2.840.10045.4.3.2, DER
+        der = anchor.public_bytes(serialization.Encoding.DER)
+        assert der.count(ecdsa_sha256) == 2, "tbsCertificate and the outer signatureAlgorithm"
+        unknown = x509.load_der_x509_certificate(der.replace(ecdsa_sha256, bytes.fromhex("06082a8648ce3d040309")))
+        assert f"  {KEY}:trust.anchor.certPem: trust anchor {d(unknown)} is not signed with SHA-256" \
+            in refused(supplied_anchor(unknown, key)).splitlines()
+
     def test_issuer_rules(self):
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec

@@ -37,17 +37,50 @@ def delete_gateway_api_crds(context: str) -> None:
     """The Gateway API CRDs outlive a destroy (helm.sh/resource-policy: keep); tests that install
     them remove them afterwards so that the next test starts from a cluster without them."""
     names = [n for n in kubectl(context, "get", "crd", "-o", "name").stdout.split() if n.endswith(".gateway.networking.k8s.io")]
-    if names:
-        kubectl(context, "delete", *names, "--wait=true")
+    if not names:
+        return
+    # Not `kubectl delete --wait`: the apiserver's CRD finalizer (apiextensions-apiserver
+    # pkg/controller/finalizer/crd_finalizer.go) removes instances first and can take longer than
+    # one kubectl call's timeout on a loaded machine; a CRD still there after the wait below is
+    # reported with its finalizers, conditions and the apiserver's log lines about it.
+    kubectl(context, "delete", *names, "--wait=false")
+    wait_for(f"the Gateway API CRDs of {context} to be deleted",
+             lambda: not any(exists(context, n) for n in names), seconds=300, every=2.0,
+             explain=lambda: crds_still_there(context, names))
 
 
-def wait_for(what: str, predicate: Callable[[], bool], seconds: float = 120, every: float = 1.0) -> None:
+def crds_still_there(context: str, names: list[str]) -> str:
+    """Why CRDs that were deleted are still there: what the apiserver says about each."""
+    lines = []
+    for name in names:
+        got = kubectl(context, "get", name, "-o", "json", check=False)
+        if got.returncode != 0:
+            continue
+        crd = json.loads(got.stdout)
+        meta, status = crd["metadata"], crd.get("status", {})
+        conditions = [f"{c['type']}={c['status']} ({c.get('reason')}: {c.get('message')})" for c in status.get("conditions", [])]
+        instances = kubectl(context, "get", crd["spec"]["names"]["plural"] + "." + crd["spec"]["group"], "-A", "-o", "name",
+                            check=False).stdout.split()
+        lines.append(f"{name}: deletionTimestamp {meta.get('deletionTimestamp')}, finalizers {meta.get('finalizers')}, "
+                     f"{len(instances)} instances, conditions {conditions}")
+    log = Path(os.environ.get("LMC_E2E_WORK", "/nonexistent")) / context / "apiserver.log"
+    if log.exists():
+        plurals = [n.split("/")[-1].split(".")[0] for n in names]
+        related = [line for line in log.read_text(errors="replace").splitlines() if any(p in line for p in plurals)]
+        lines.append("apiserver log lines naming them (last 20):")
+        lines += related[-20:]
+    return "\n".join(lines)
+
+
+def wait_for(what: str, predicate: Callable[[], bool], seconds: float = 120, every: float = 1.0,
+             explain: Optional[Callable[[], str]] = None) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(every)
-    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+    detail = f"\n{explain()}" if explain else ""
+    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}{detail}")
 
 
 def charts_dir() -> Path:

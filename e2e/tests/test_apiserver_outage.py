@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from pulumi import automation as auto
 
 from install_program import Install, program
@@ -63,6 +64,11 @@ def start_apiserver(name: str, argv: list[str]) -> None:
 CHART_OBJECT = "-linkerd-control-plane:"
 
 
+# The failed `up` leaves the inline program's coroutine unfinished in the SDK's language server
+# (pulumi/runtime/stack.py run_in_stack); when it is collected, the SDK's own shutdown callback asks
+# for a running loop and Python reports "Exception ignored". That is the Pulumi SDK's, not the
+# program's, and the test has nothing to do with it: only that report is filtered, only here.
+@pytest.mark.filterwarnings("ignore:Exception ignored in. <coroutine object run_in_stack:pytest.PytestUnraisableExceptionWarning")
 def test_an_apiserver_stopped_during_up_fails_the_run_and_a_rerun_converges():
     run = program(Install(CLUSTER))
     stopped: list[list[str]] = []
