@@ -5,8 +5,10 @@
 Written against pulumi 3.272's `pulumi/automation` (`_local_workspace.py`, `_stack.py`, `events.py`):
 `Stack.up` is `pulumi up --yes --skip-preview` (the fleet previews first itself), `Stack.preview`
 returns the engine's summary event's `resource_changes`, and both stream engine events, of which
-the diagnostics carry the program's warnings and errors. NOT RUN against a real Pulumi CLI yet:
-there was none on the machine it was written on; its pure parts are tested (tests/test_fleet.py).
+the diagnostics carry the program's warnings and errors. NOT RUN against a real Pulumi CLI: the
+real tier has the CLI, but a local program needs the Python language host, and the program needs
+the pulumi-tls provider, both refused by the Go module proxy (e2e/REFUSED.md); its pure parts are
+tested (tests/test_fleet.py).
 """
 from __future__ import annotations
 
