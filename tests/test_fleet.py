@@ -24,6 +24,7 @@ from fleet.runner import Result
 from fleet.stacks import Fleet, from_configs
 from harness.engine import Engine
 from harness.fleet_runner import EngineRunner
+from harness.once import once_per_process
 from harness.program import ROOT, config_file
 from test_topology import cluster
 
@@ -88,22 +89,31 @@ def test_the_docs_document_every_sequence_the_tests_run():
     assert set(documented()) == set(SEQUENCES), sorted(documented())
 
 
+# Each sequence below is run once per test process (harness/once.py) and every caller gets a deep copy
+# of the scenario it left: the parametrized test of the documented sequences and the tests of what a
+# sequence installs share one run of it, and the sequences that start from the three stacks'
+# first deployment start from a copy of it.
+
+@once_per_process
 def first_two() -> tuple[Scenario, list[str]]:
     s = Scenario({"east": config_file(ROOT / "Pulumi.east.yaml"), "west": config_file(ROOT / "Pulumi.west.yaml")})
     return s, s.up()
 
 
+@once_per_process
 def first_three() -> tuple[Scenario, list[str]]:
     s = Scenario(example("east", "west", "north"))
     return s, s.up()
 
 
+@once_per_process
 def rekey() -> tuple[Scenario, list[str]]:
     s, _ = first_three()
     s.runner.configs["west"]["clusters"]["west"]["issuerGeneration"] = 1
     return s, s.up()
 
 
+@once_per_process
 def add_member() -> tuple[Scenario, list[str]]:
     """east and west meshed, then north joins: east lists it and the three link both ways."""
     s = Scenario(example("east", "west", "north"))
@@ -117,6 +127,7 @@ def add_member() -> tuple[Scenario, list[str]]:
     return s, s.up()
 
 
+@once_per_process
 def remove_member() -> tuple[Scenario, list[str]]:
     s, _ = first_three()
     for name in ("east", "west"):
@@ -126,16 +137,19 @@ def remove_member() -> tuple[Scenario, list[str]]:
     return s, s.up("east", "west")
 
 
+@once_per_process
 def rotation_step() -> tuple[Scenario, list[str]]:
     s, _ = first_three()
     return s, s.rotate(["add-anchor"])
 
 
+@once_per_process
 def rotation_all() -> tuple[Scenario, list[str]]:
     s, _ = first_three()
     return s, s.rotate(None)
 
 
+@once_per_process
 def held_back_step() -> tuple[Scenario, list[str]]:
     """add-anchor went through east and west, not north; then the next step."""
     s, _ = first_three()
@@ -176,9 +190,8 @@ def test_the_by_hand_orders_of_the_per_cluster_sections_are_the_fleets():
 # -- what each sequence leaves installed -------------------------------------------------------------
 
 def test_a_whole_rotation_leaves_every_stack_on_the_new_anchor_and_the_stack_file_finished():
-    s, _ = first_three()
-    before = s.outputs("east")["trustAnchorsPem"]
-    s.rotate(None)
+    before = first_three()[0].outputs("east")["trustAnchorsPem"]
+    s, _ = rotation_all()
     after = {n: s.outputs(n)["trustAnchorsPem"] for n in ("east", "west", "north")}
     assert len(set(after.values())) == 1 and after["east"] != before
     assert after["east"].count("BEGIN CERTIFICATE") == 1
@@ -234,10 +247,16 @@ MESHES = {
 }
 
 
+@once_per_process
+def first_deployment_of(n: int, hub: Optional[int]) -> tuple[Scenario, list[str]]:
+    s = Scenario(per_cluster(n, hub), organization="org")
+    return s, s.up()
+
+
 @pytest.mark.parametrize("n, hub", MESHES)
 def test_first_deployment_converges_in_the_fewest_ups_and_as_the_plan_predicts(n, hub):
-    s = Scenario(per_cluster(n, hub), organization="org")
-    assert s.up() == MESHES[(n, hub)]
+    s, ups = first_deployment_of(n, hub)
+    assert ups == MESHES[(n, hub)]
     s.assert_whole()
     fleet = s.fleet()
     assert first_deployment(fleet, deploy_order(fleet), 6) == MESHES[(n, hub)]  # the model, config only
@@ -252,8 +271,7 @@ def test_the_hub_is_placed_first_and_a_full_mesh_keeps_the_members_order():
 
 
 def test_a_five_stack_hub_rotates_through_every_member_after_the_anchor():
-    s = Scenario(per_cluster(5, 5), organization="org")
-    s.up()
+    s, _ = first_deployment_of(5, 5)
     assert s.rotate(["add-anchor"]) == ["c1", "c2", "c3", "c4", "c5"]
     s.assert_whole()
 

@@ -1,8 +1,10 @@
 """Meshes of N clusters: topologies, per-cluster stacks, least privilege, add/remove, destroy order."""
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from harness.engine import Engine, EngineError
 from harness.program import Run, config_file, run_program
 from scenarios import CHART, LINK, SECRET
+from test_trust_across_stacks import FIRST_TIME as README_FIRST_TIME, first_time_deployment
 
 SA = "kubernetes:core/v1:ServiceAccount"
 COMMAND = "command:local:Command"
@@ -27,6 +30,24 @@ def cluster(i: int) -> dict:
 
 def mesh(n: int, **extra) -> dict:
     return {"clusters": {f"c{i}": cluster(i) for i in range(1, n + 1)}, **extra}
+
+
+@functools.cache
+def _first_up(config_json: str) -> tuple[Engine, Run]:
+    engine = Engine()
+    engine.init("dev")
+    return engine, engine.up("dev", json.loads(config_json), skip_preview=True)
+
+
+def run_of(config: dict) -> Run:
+    """`run_program(config)`: the first `up` of stack dev on a new backend. The run is deterministic,
+    so it is made once per config and test process, and the tests only read it."""
+    return _first_up(json.dumps(config))[1]
+
+
+def engine_with(config: dict) -> Engine:
+    """A backend whose stack dev ran `run_of(config)`, each caller with a copy of its own."""
+    return copy.deepcopy(_first_up(json.dumps(config))[0])
 
 
 def links_of(run: Run) -> set[tuple[str, str]]:
@@ -62,7 +83,7 @@ def assert_consistent(run: Run, expected_links: set[tuple[str, str]]) -> None:
 
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_full_mesh_links_every_ordered_pair_once(n):
-    run = run_program(mesh(n, topology="full-mesh"))
+    run = run_of(mesh(n, topology="full-mesh"))
     names = [f"c{i}" for i in range(1, n + 1)]
     expected = {(s, t) for s, t in itertools.permutations(names, 2)}
     assert len(expected) == n * (n - 1)
@@ -71,7 +92,7 @@ def test_full_mesh_links_every_ordered_pair_once(n):
 
 @pytest.mark.parametrize("n", [2, 3, 5])
 def test_hub_and_spoke_links_both_ways_between_hub_and_each_spoke(n):
-    run = run_program(mesh(n, topology={"hub": "c1"}))
+    run = run_of(mesh(n, topology={"hub": "c1"}))
     spokes = [f"c{i}" for i in range(2, n + 1)]
     expected = {pair for s in spokes for pair in ((s, "c1"), ("c1", s))}
     assert len(expected) == 2 * (n - 1)
@@ -79,7 +100,7 @@ def test_hub_and_spoke_links_both_ways_between_hub_and_each_spoke(n):
 
 
 def test_explicit_links_add_to_a_topology():
-    run = run_program(mesh(3, topology={"hub": "c1"}, links=[{"source": "c2", "target": "c3"}]))
+    run = run_of(mesh(3, topology={"hub": "c1"}, links=[{"source": "c2", "target": "c3"}]))
     assert ("c2", "c3") in links_of(run) and ("c3", "c2") not in links_of(run)
 
 
@@ -125,14 +146,16 @@ them; members install; the member that installed first runs once more for its li
 
 
 @functools.cache
-def deploy_per_cluster_stacks() -> dict[str, Run]:
-    """The documented way a per-cluster full mesh converges the first time.
+def first_time_runs() -> tuple[tuple[str, Run], ...]:
+    """Each `up` of the documented way a per-cluster full mesh converges the first time, in order.
     (Cached: the runs are deterministic and the tests only read them.)"""
     engine = per_cluster_engine()
-    runs: dict[str, Run] = {}
-    for me in FIRST_TIME:
-        runs[me] = engine.up(STACKS[me], per_cluster_config(me))
-    return runs
+    return tuple((me, engine.up(STACKS[me], per_cluster_config(me))) for me in FIRST_TIME)
+
+
+def deploy_per_cluster_stacks() -> dict[str, Run]:
+    """Each stack's last run after the first time."""
+    return dict(first_time_runs())
 
 
 class TestPerClusterStacks:
@@ -152,9 +175,9 @@ class TestPerClusterStacks:
         assert {m.group(1) for m in named} <= {"c2", "c3"}
 
     def test_first_pass_warns_and_the_documented_order_links_everything(self):
-        engine = per_cluster_engine()
-        for me in MEMBERS_THEN_ANCHOR:
-            first = engine.up(STACKS[me], per_cluster_config(me))
+        # The first pass is the first runs of the documented order: c1's is the last of them.
+        me, first = first_time_runs()[len(MEMBERS_THEN_ANCHOR) - 1]
+        assert me == "c1"
         assert links_of(first) == set()  # c1: the members have installed nothing yet
         assert len(first.warnings) == 2 and all("run `pulumi up` on it" in w for w in first.warnings)
         runs = deploy_per_cluster_stacks()
@@ -186,13 +209,6 @@ def inputs_by_name(run: Run) -> dict[tuple[str, str], dict]:
     return {(r.typ, r.name): r.wire for r in run.monitor.registrations if not r.read}
 
 
-def engine_with(config: dict) -> Engine:
-    engine = Engine()
-    engine.init("dev")
-    engine.up("dev", config, skip_preview=True)
-    return engine
-
-
 def deletions(steps) -> list[tuple[str, str]]:
     """(type, name) of the engine's delete steps, in the order it ran them."""
     return [(s.typ, s.name) for s in steps if s.op == "delete"]
@@ -200,8 +216,8 @@ def deletions(steps) -> list[tuple[str, str]]:
 
 class TestChangingTheMesh:
     def test_adding_a_cluster_changes_only_the_controllers_of_clusters_that_mirror_it(self):
-        before = inputs_by_name(run_program(mesh(2, topology="full-mesh")))
-        after = inputs_by_name(run_program(mesh(3, topology="full-mesh")))
+        before = inputs_by_name(run_of(mesh(2, topology="full-mesh")))
+        after = inputs_by_name(run_of(mesh(3, topology="full-mesh")))
         assert set(before) <= set(after), "nothing that exists is removed or renamed"
         changed = {k for k in before if before[k] != after[k]}
         assert changed == {(CHART, "c1-linkerd-multicluster"), (CHART, "c2-linkerd-multicluster")}
@@ -210,8 +226,8 @@ class TestChangingTheMesh:
         assert all("c3" in name for name in added), sorted(n for n in added if "c3" not in n)
 
     def test_removing_a_link_deletes_exactly_its_objects_in_order(self):
-        with_link = run_program(mesh(2, links=[{"source": "c1", "target": "c2"}, {"source": "c2", "target": "c1"}]))
-        without = run_program(mesh(2, links=[{"source": "c2", "target": "c1"}]))
+        with_link = run_of(mesh(2, links=[{"source": "c1", "target": "c2"}, {"source": "c2", "target": "c1"}]))
+        without = run_of(mesh(2, links=[{"source": "c2", "target": "c1"}]))
         before, after = inputs_by_name(with_link), inputs_by_name(without)
         removed = {k for k in before if k not in after}
         assert {(t, n) for t, n in removed if not t.startswith("linkerd-multicluster:")} == {
@@ -238,8 +254,8 @@ class TestChangingTheMesh:
 
     def test_removing_one_source_revokes_only_its_access(self):
         """Least privilege: the role is shared, but each source's account, binding and token go alone."""
-        both = run_program(mesh(3, links=[{"source": "c1", "target": "c3"}, {"source": "c2", "target": "c3"}]))
-        one = run_program(mesh(3, links=[{"source": "c2", "target": "c3"}]))
+        both = run_of(mesh(3, links=[{"source": "c1", "target": "c3"}, {"source": "c2", "target": "c3"}]))
+        one = run_of(mesh(3, links=[{"source": "c2", "target": "c3"}]))
         removed = {n for _, n in set(inputs_by_name(both)) - set(inputs_by_name(one))}
         assert {"c3-access-c1-account", "c3-access-c1-binding", "c3-access-c1-token"} <= removed
         assert not any("access-c2" in n for n in removed) and "c3-remote-access-role" not in removed
@@ -249,7 +265,7 @@ class TestChangingTheMesh:
         assert binding["roleRef"]["name"] == "linkerd-service-mirror-remote-access"
 
     def test_mirror_cleanup_deletes_what_the_controller_leaves_behind(self):
-        run = run_program(mesh(2, topology="full-mesh"))
+        run = run_of(mesh(2, topology="full-mesh"))
         cmd = run.monitor.one(COMMAND, "c1-to-c2-mirror-cleanup").inputs
         delete = cmd["delete"]
         assert "kubectl --context c1 delete service --all-namespaces" in delete
@@ -284,21 +300,21 @@ class TestProtectAndExtraValues:
     def test_the_anchor_key_and_the_linkerd_namespaces_are_protected_by_default_and_nothing_else(self):
         """Deleting a namespace deletes the install; a protected chart would protect every object
         it renders and block upgrades that drop one (see tests/test_day2.py)."""
-        run = run_program(mesh(2, topology="full-mesh"))
+        run = run_of(mesh(2, topology="full-mesh"))
         protected = {r.name for r in run.monitor.registrations if r.protect}
         # The next anchor's key, minted ahead of its rotation (components/trust.py), is protected too.
         assert protected == {"trust-anchor-key", "trust-anchor-g1-key", "c1-linkerd-namespace", "c1-multicluster-namespace",
                              "c2-linkerd-namespace", "c2-multicluster-namespace"}
 
     def test_protect_false_lifts_it(self):
-        run = run_program(mesh(2, topology="full-mesh", protect=False))
+        run = run_of(mesh(2, topology="full-mesh", protect=False))
         assert not any(r.protect for r in run.monitor.registrations)
 
     def test_extra_values_reach_the_chart_with_cluster_over_mesh(self):
         cfg = mesh(2, linkerd={"extraValues": {"controlPlane": {"controllerLogLevel": "debug", "podLabels": {"team": "mesh"}}}})
         cfg["clusters"]["c2"]["extraValues"] = {"controlPlane": {"controllerLogLevel": "warn"},
                                                 "multicluster": {"gateway": {"nodeSelector": {"pool": "edge"}}}}
-        run = run_program(cfg)
+        run = run_of(cfg)
         c1 = run.monitor.one(CHART, "c1-linkerd-control-plane").inputs["values"]
         c2 = run.monitor.one(CHART, "c2-linkerd-control-plane").inputs["values"]
         assert (c1["controllerLogLevel"], c2["controllerLogLevel"]) == ("debug", "warn")
@@ -312,7 +328,7 @@ class TestProtectAndExtraValues:
         cfg = mesh(2, linkerd={"extraValues": {"controlPlane": {
             "nodeSelector": {"kubernetes.io/os": "linux", "pool": "system"},
             "proxy": {"tracing": {"labels": {"team": "mesh"}}}}}})
-        values = run_program(cfg).monitor.one(CHART, "c1-linkerd-control-plane").inputs["values"]
+        values = run_of(cfg).monitor.one(CHART, "c1-linkerd-control-plane").inputs["values"]
         assert values["nodeSelector"] == {"kubernetes.io/os": "linux", "pool": "system"}
 
     @pytest.mark.parametrize("extra, fragment", [
@@ -343,22 +359,22 @@ class TestThreeClusterExamples:
     DIR = Path(__file__).resolve().parents[1] / "examples" / "three-clusters"
 
     def test_full_mesh_example(self):
-        run = run_program(config_file(self.DIR / "Pulumi.full-mesh.yaml"))
+        run = run_of(config_file(self.DIR / "Pulumi.full-mesh.yaml"))
         assert_same_shape(run, {(s, t) for s, t in itertools.permutations(("east", "west", "north"), 2)})
 
     def test_hub_example(self):
-        run = run_program(config_file(self.DIR / "Pulumi.hub.yaml"))
+        run = run_of(config_file(self.DIR / "Pulumi.hub.yaml"))
         assert_same_shape(run, {("east", "north"), ("north", "east"), ("west", "north"), ("north", "west")})
 
     def test_per_cluster_stacks_example_converges_in_the_documented_order(self):
-        """As the README says: `pulumi stack init` every stack; west, north, east; again; west."""
+        """As the README says: `pulumi stack init` every stack; west, north, east; again; west. The
+        same deployment as tests/test_trust_across_stacks.py's (made once per test process)."""
         stacks = ("east", "west", "north")
-        engine = Engine()
-        engine.init(*stacks)
-        runs = {}
-        for c in ("west", "north", "east", "west", "north", "east", "west"):
-            runs[c] = engine.up(c, config_file(self.DIR / f"Pulumi.{c}.yaml"))
-        for c, run in runs.items():
+        deployed = first_time_deployment()
+        assert deployed.engine.stacks.keys() == {f"organization/linkerd-multicluster/{c}" for c in stacks}
+        assert README_FIRST_TIME == ("west", "north", "east", "west", "north", "east", "west")
+        assert deployed.config == {c: config_file(self.DIR / f"Pulumi.{c}.yaml") for c in stacks}
+        for c, run in deployed.last.items():
             assert links_of(run) == {(c, o) for o in stacks if o != c}
             assert run.warnings == []
 

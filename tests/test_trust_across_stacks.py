@@ -61,14 +61,19 @@ class Mesh:
 _DEPLOYED: list[Mesh] = []
 
 
-@pytest.fixture
-def mesh() -> Mesh:
-    """The three stacks after the first-time order, each test on its own copy. They are deployed once
-    per test process: the runs are deterministic (same keys, certificates and objects), and
-    deploying anew took 14 program runs per test."""
+def first_time_deployment() -> Mesh:
+    """The three stacks after the first-time order, deployed once per test process: the runs are
+    deterministic (same keys, certificates and objects), and deploying anew takes 14 program runs.
+    Read it only (tests/test_topology.py does); to change it, take a `copy()`."""
     if not _DEPLOYED:
         _DEPLOYED.append(Mesh().deploy())
-    return _DEPLOYED[0].copy()
+    return _DEPLOYED[0]
+
+
+@pytest.fixture
+def mesh() -> Mesh:
+    """The three stacks after the first-time order, each test on its own copy."""
+    return first_time_deployment().copy()
 
 
 def pems(text: str) -> list[x509.Certificate]:
