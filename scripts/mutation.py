@@ -36,10 +36,22 @@ MODULES: dict[str, list[str]] = {
     "cert_checks": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
     "config/supplied_certs": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
     "trust": ["tests/test_trust_checks.py", "tests/test_trust_lifecycle.py", "tests/test_config.py"],
-    # test_trust_across_stacks.py's three-stack scenarios take minutes per mutant: only its
-    # request checks here (what the anchor's stack refuses to sign, one run each)
-    "trust_exchange": ["tests/test_trust_checks.py", "tests/test_trust_across_stacks.py::"
-                       "test_the_anchors_stack_signs_only_usable_requests_for_the_members_own_clusters"],
+    # test_trust_across_stacks.py's tests of the protocol (not its link removals, which check
+    # link.py and access.py): its three-stack mesh is deployed once per mutant (about 10 s), its
+    # rotations take 15 s each, and mutmut runs the slow ones last, only for a mutant the rest missed
+    "trust_exchange": ["tests/test_trust_checks.py", "tests/test_trust_attacks.py"] + [
+        f"tests/test_trust_across_stacks.py::{t}" for t in (
+            "test_no_private_key_in_any_output_and_no_stack_holds_another_stacks_key",
+            "test_a_member_publishes_a_request_for_its_own_key_and_installs_the_certificate_east_signed",
+            "test_a_member_refuses_a_certificate_signed_for_another_key_and_keeps_its_issuer",
+            "test_a_member_with_a_supplied_issuer_of_another_anchor_installs_nothing",
+            "test_three_step_anchor_rotation_goes_through_every_stack_without_breaking_mtls",
+            "test_the_anchors_stack_holds_back_each_step_while_a_member_lags_and_names_it",
+            "test_finishing_is_refused_while_a_member_runs_on_an_issuer_of_the_old_anchor",
+            "test_a_member_keeps_its_installed_key_until_the_anchors_stack_signed_the_new_one",
+            "test_the_anchors_stack_signs_only_usable_requests_for_the_members_own_clusters",
+            "test_a_member_deployed_before_the_protocol_keeps_its_running_issuer_until_east_signs",
+        )],
     "access": ["tests/test_remote_access.py", "tests/test_graph.py"],
     "link": ["tests/test_remote_access.py", "tests/test_stacks.py", "tests/test_graph.py"],
     "exports": ["tests/test_remote_access.py", "tests/test_stacks.py", "tests/test_graph.py"],

@@ -146,6 +146,27 @@ def test_no_private_key_in_any_output_and_no_stack_holds_another_stacks_key(mesh
     assert full_mesh(mesh)
 
 
+def test_every_key_and_certificate_of_the_trust_stays_under_the_stacks_mesh_component(mesh: Mesh):
+    """A resource's URN names its parents: one moved out of the Mesh component is, to an existing
+    stack, another resource, and the next `pulumi up` would replace it (a new anchor key: every
+    cluster loses its trust; a new issuer key: a member waits for a signature again)."""
+    def ancestors(run: Run, urn: str) -> list[str]:
+        by_urn, types = run.monitor.by_urn(), []
+        while urn in by_urn:
+            urn = by_urn[urn].parent
+            types.append(by_urn[urn].typ if urn in by_urn else urn)
+        return types
+
+    for s in STACKS:
+        made = [r for r in mesh.last[s].monitor.registrations if r.typ.startswith("tls:")]
+        assert made, s
+        outside = [r.name for r in made if "linkerd-multicluster:index:Mesh" not in ancestors(mesh.last[s], r.urn)]
+        assert outside == [], s
+    east = {r.name for r in mesh.last["east"].monitor.registrations if r.typ.startswith("tls:")}
+    assert {"trust-anchor-key", "east-issuer-key", "west-member-issuer-cert", "north-member-issuer-cert"} <= east
+    assert "west-issuer-key" in {r.name for r in mesh.last["west"].monitor.registrations}
+
+
 def test_a_member_publishes_a_request_for_its_own_key_and_installs_the_certificate_east_signed(mesh: Mesh):
     west = mesh.last["west"]
     request = x509.load_pem_x509_csr(west.outputs["issuerRequests"]["west"]["csrPem"].encode())
@@ -153,6 +174,8 @@ def test_a_member_publishes_a_request_for_its_own_key_and_installs_the_certifica
     assert issuer.public_key() == request.public_key()
     assert mesh.last["east"].outputs["signedIssuers"]["west"]["stack"] == fq("west")
     assert "west" not in mesh.last["east"].outputs["issuerCertsPem"]
+    # docs/outputs.md: only the anchor's stack signs, only a member requests
+    assert "signedIssuers" not in west.outputs and "issuerRequests" not in mesh.last["east"].outputs
 
 
 
@@ -167,6 +190,38 @@ def test_a_member_refuses_a_certificate_signed_for_another_key_and_keeps_its_iss
     outputs["signedIssuers"]["west"]["certPem"] = outputs["signedIssuers"]["north"]["certPem"]
     with pytest.raises(Exception, match=r"the issuer certificate organization/linkerd-multicluster/east signed for "
                                         r"'west' is not for this stack's issuer key"):
+        mesh.up("west")
+    assert mesh.engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"] == running
+
+
+def test_a_member_refuses_an_unreadable_certificate_naming_the_stack_that_signed_it(mesh: Mesh):
+    running = mesh.engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"]
+    outputs = mesh.engine.stacks[fq("east")].outputs = copy.deepcopy(mesh.engine.stacks[fq("east")].outputs)
+    outputs["signedIssuers"]["west"]["certPem"] = "not a certificate"
+    with pytest.raises(Exception, match=r"certificate organization/linkerd-multicluster/east signed for 'west': "
+                                        r"no PEM certificate found"):
+        mesh.up("west")
+    assert mesh.engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"] == running
+
+
+def test_a_member_refuses_a_certificate_for_its_key_that_chains_to_no_anchor_of_the_bundle(mesh: Mesh):
+    """East's stack publishes, for west's own key, a certificate signed by another anchor (a mix-up
+    in the anchor's stack): west's proxies would get identities no other cluster trusts."""
+    import certs
+    from cryptography.hazmat.primitives import hashes
+
+    stranger, stranger_key = certs.make_anchor(cn="root.stranger")
+    request = x509.load_pem_x509_csr(mesh.last["west"].outputs["issuerRequests"]["west"]["csrPem"].encode())
+    foreign = (x509.CertificateBuilder().subject_name(request.subject).issuer_name(stranger.subject)
+               .public_key(request.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(stranger.not_valid_before_utc).not_valid_after(stranger.not_valid_after_utc)
+               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+               .sign(stranger_key, hashes.SHA256()))
+    running = mesh.engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"]
+    outputs = mesh.engine.stacks[fq("east")].outputs = copy.deepcopy(mesh.engine.stacks[fq("east")].outputs)
+    outputs["signedIssuers"]["west"]["certPem"] = certs.cert_pem(foreign)
+    with pytest.raises(Exception, match=r"cluster 'west' issuer: issuer CN=identity.linkerd.cluster.local, expires .* "
+                                        r"is not signed by any anchor of the trust bundle"):
         mesh.up("west")
     assert mesh.engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"] == running
 
@@ -292,6 +347,69 @@ def test_three_stack_link_removal_converges(mesh: Mesh):
     assert mesh.previews_are_empty()
 
 
+# -- what a member tells its user while the anchor's stack has not signed ---------------------------
+
+RUN_EAST = (f"run `pulumi up` on {fq('east')} (with this stack in its trust.members), then run this stack again")
+
+
+def test_a_member_says_what_it_waits_for_and_installs_nothing_until_east_signed():
+    config = {"east": stack_file_config("east"), "west": stack_file_config("west")}
+    runs = []
+    for first in ("west", "east"):  # east never ran, or ran before west published its request
+        engine = Engine()
+        engine.init("east", "west")
+        if first == "east":
+            engine.up("east", config["east"])
+        runs.append(engine.up("west", config["west"]))
+    no_bundle, unsigned = runs
+    assert (f"stack {fq('east')} publishes no trust bundle yet: this stack installs nothing until it has. Its issuer "
+            f"requests are published (output issuerRequests); {RUN_EAST}") in no_bundle.warnings
+    assert (f"cluster 'west' waits for {fq('east')} to sign its issuer (generation 0); this stack installs nothing "
+            f"on it until then: {RUN_EAST}") in unsigned.warnings
+    for run in runs:
+        assert run.monitor.by_type(CHART) == [] and run.monitor.by_type(SECRET) == []
+        assert set(run.outputs["issuerRequests"]) == {"west"}
+    engine.up("east", config["east"])
+    assert installed(engine.up("west", config["west"]), "west")
+
+
+def test_a_member_east_no_longer_signs_for_keeps_its_issuer_and_says_to_check_trust_members(mesh: Mesh):
+    _, before = installed(mesh.last["west"], "west")
+    east_trust = mesh.config["east"]["trust"]
+    east_trust["members"] = [m for m in east_trust["members"] if m["stack"] != fq("west")]
+    mesh.up("east", "west")
+    assert installed(mesh.last["west"], "west")[1] == before
+    assert (f"stack {fq('east')} publishes no signed issuer for 'west'; this stack keeps the issuer it installed "
+            "(generation 0). Check trust.members there") in mesh.last["west"].warnings
+
+
+def test_a_member_that_drops_its_supplied_issuer_keeps_the_one_its_cluster_runs_until_east_signs():
+    """A supplied issuer has no generation to keep (no key of this stack's): once it leaves the
+    config, the cluster keeps running it, read from the cluster, until east signs the new request.
+    (north: the repository has no Pulumi.north.yaml whose plaintext leaves the program would check.)"""
+    import certs
+    from harness.program import Secure
+
+    anchor, anchor_key = certs.make_anchor()
+    issuer, key = certs.make_issuer(anchor, anchor_key)
+    engine = Engine()
+    engine.init("east", "north")
+    engine.stacks[fq("east")].outputs = {"trustAnchorsPem": certs.cert_pem(anchor)}  # east signed nothing yet
+    config = {"trust": {"fromStack": fq("east")}, "clusters": {"north": {"context": "north", "issuer": {
+        "certPem": certs.cert_pem(issuer), "keyPem": Secure(certs.key_pem(key))}}}}
+    supplied = engine.up("north", config)
+    assert supplied.outputs["issuerCertsPem"]["north"]["generation"] is None  # not a key of this stack's
+    assert "issuerRequests" not in supplied.outputs
+    assert installed(supplied, "north")[1] == issuer
+    running = engine.world.get("north", "Secret", "linkerd/linkerd-identity-issuer")["stringData"]
+    del config["clusters"]["north"]["issuer"]
+    run = engine.up("north", config)
+    assert run.monitor.one(SECRET, "north-identity-issuer").inputs["stringData"] == running
+    assert (f"cluster 'north' keeps the issuer it runs until {fq('east')} signs this stack's request: "
+            f"{RUN_EAST}") in run.warnings
+    assert set(run.outputs["issuerRequests"]) == {"north"}
+
+
 # -- a member re-keys its issuer ------------------------------------------------------------------
 
 def test_a_member_keeps_its_installed_key_until_the_anchors_stack_signed_the_new_one(mesh: Mesh):
@@ -310,6 +428,25 @@ def test_a_member_keeps_its_installed_key_until_the_anchors_stack_signed_the_new
     assert "west-issuer-key" in mesh.last["west"].plan()["delete"]
     assert_mtls_between_every_pair(mesh)
     assert mesh.previews_are_empty()
+
+
+def test_a_member_waiting_for_its_new_key_takes_easts_re_signed_certificate_of_the_installed_one(mesh: Mesh):
+    """A rotation's reissue-issuers re-signs the key west installed; west has re-keyed meanwhile
+    (issuerGeneration 1, not signed yet): it keeps the installed key, with the new anchor's
+    certificate, or the rotation could not finish once the old anchor leaves the bundles."""
+    [old_anchor], before = installed(mesh.last["west"], "west")
+    set_step(mesh, ROTATION[0])
+    mesh.up("east", *MEMBERS)
+    set_step(mesh, ROTATION[1])
+    mesh.up("east")  # re-signs west's generation 0
+    mesh.config["west"]["clusters"]["west"]["issuerGeneration"] = 1
+    mesh.up("west")
+    bundle, after = installed(mesh.last["west"], "west")
+    new_anchors = [a for a in bundle if a != old_anchor]
+    assert after.public_key() == before.public_key()
+    assert signed_by_one_of(after, new_anchors) and not signed_by_one_of(after, [old_anchor])
+    assert any("issuer generation 1 waits for organization/linkerd-multicluster/east" in w
+               for w in mesh.last["west"].warnings)
 
 
 # -- what the anchor's stack signs ----------------------------------------------------------------
@@ -362,11 +499,12 @@ def test_a_member_deployed_before_the_protocol_keeps_its_running_issuer_until_ea
         outputs = engine.stacks[fq(stack)].outputs
         for name in gone:
             outputs.pop(name)
-    running = engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"]["tls.crt"]
+    running = engine.world.get("west", "Secret", "linkerd/linkerd-identity-issuer")["stringData"]
     run = engine.up("west", config["west"])
     assert not run.plan().get("delete") and not run.plan().get("replace")
-    assert run.monitor.one(SECRET, "west-identity-issuer").inputs["stringData"]["tls.crt"] == running
-    assert any("keeps the issuer it runs" in w for w in run.warnings), run.warnings
+    assert run.monitor.one(SECRET, "west-identity-issuer").inputs["stringData"] == running  # its key too
+    assert (f"cluster 'west' keeps the issuer it runs until {fq('east')} signs this stack's request: "
+            f"{RUN_EAST}") in run.warnings
     assert run.outputs["issuerCertsPem"]["west"]["generation"] is None
     engine.up("east", config["east"])
     run = engine.up("west", config["west"])

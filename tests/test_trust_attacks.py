@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import verification
 from cryptography.x509.oid import NameOID
 
+import certs
 from harness.engine import Engine
 from harness.program import Run
 from scenarios import CHART, SECRET
@@ -200,27 +201,115 @@ def test_a_member_gets_certificates_only_for_the_clusters_trust_members_gives_it
     assert "and 298 more" in warning
 
 
+def refusal(cluster: str, why: str, stack: str = "west") -> str:
+    """The warning the anchor's stack gives for one refused request of `stack`."""
+    return f"stack {fq(stack)}: issuerRequests not signed for {cluster!r}: {why}"
+
+
 def test_one_key_one_request():
     key = ec.generate_private_key(ec.SECP256R1())
     run = anchor_run({"west": requests(west=request(key=key)), "north": requests(north=request(key=key))})
     assert list(signed_for(run)) == ["north"]  # stacks are read in order: north's came first
-    assert warned(run, f"stack {fq('west')}", "its key is the key of the request for 'north'", "one key, one request")
+    assert run.warnings == [refusal("west", f"its key is the key of the request for 'north' of {fq('north')}; "
+                                            "one key, one request")]
+
+
+def test_one_key_one_request_within_one_member_and_other_keys_each_get_their_certificate():
+    """Requests are told apart by their key, not their text: two requests for one key (a member
+    asking twice for the same issuer) get one certificate; every other key gets its own."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    config = {**ANCHOR_STACK, "trust": {"members": [{"stack": fq("west"), "clusters": ["west", "west-2", "west-3"]},
+                                                    *MEMBERS[1:]]}}
+    west = requests(north=request(), **{"west-2": request(key=key), "west-3": request()})
+    west["issuerRequests"]["west"] = {"generation": 1, "csrPem": request(key=key)}  # re-keyed once
+    run = anchor_run({"west": west, "north": requests(north=request())}, config)
+    signed = signed_for(run)
+    assert set(signed) == {"west", "north", "west-3"}  # the clusters are read in order: west's came first
+    keys = {c: x509.load_pem_x509_csr(r.inputs["certRequestPem"].encode()).public_key() for c, r in signed.items()}
+    assert keys["west"] == key.public_key() and len({k.public_bytes(serialization.Encoding.DER,
+                                                    serialization.PublicFormat.SubjectPublicKeyInfo)
+                                                    for k in keys.values()}) == 3
+    assert run.warnings == [refusal("north", "trust.members gives this stack the clusters west, west-2, west-3 only; "
+                                             f"'west-2': its key is the key of the request for 'west' of {fq('west')}; "
+                                             "one key, one request")]
+
+
+PADDED = 4096
+"""The longest request text the anchor's stack reads (a plain one is under 500 characters)."""
+
+
+@pytest.mark.parametrize("length, signed", [(PADDED, True), (PADDED + 1, False)])
+def test_a_request_is_read_up_to_its_length_limit(length, signed):
+    plain = request()
+    run = anchor_run({"west": requests(west=plain + "\n" * (length - len(plain)))})
+    assert ("west" in signed_for(run)) is signed
+    assert run.warnings == ([] if signed else [
+        refusal("west", f"the request is {PADDED + 1} characters; an issuer request is under {PADDED}")])
+
+
+OTHER_OID = x509.ObjectIdentifier("1.3.6.1.4.1.99999.7")
+
+
+@pytest.mark.parametrize("sans, extension, asked", [
+    ([x509.DNSName("a.example"), x509.UniformResourceIdentifier("spiffe://x/y"),
+      x509.IPAddress(__import__("ipaddress").ip_address("10.0.0.1"))], None,
+     "subjectAltName a.example, spiffe://x/y, 10.0.0.1"),
+    ([x509.DNSName(f"n{i}.example") for i in range(4)], None, "subjectAltName n0.example, n1.example, n2.example, ..."),
+    ([], x509.UnrecognizedExtension(OTHER_OID, b"\x05\x00"), f"extension {OTHER_OID.dotted_string}"),
+    ([x509.DNSName("a.example")], x509.KeyUsage(True, False, False, False, False, True, True, False, False),
+     "subjectAltName a.example; KeyUsage"),
+], ids=["three-names", "four-names", "unknown-extension", "two-extensions"])
+def test_a_refused_extension_is_named_as_the_request_asks_for_it(sans, extension, asked):
+    run = anchor_run({"west": requests(west=request(sans=sans, extension=extension))})
+    assert signed_for(run) == {}
+    assert run.warnings == [refusal("west", f"it asks for {asked}; an issuer request carries no extension")]
+
+
+@pytest.mark.parametrize("count", [3, 4])
+def test_a_members_refused_requests_are_one_warning_naming_the_first_three(count):
+    """A cluster name is cut at 64 characters: a member cannot make the warning as long as it likes."""
+    names = ["zz", "x" * 100, "b", "a"][-count:]  # read in order: a, b, x..., zz
+    run = anchor_run({"west": requests(**{n: request() for n in names})})
+    why = "trust.members gives this stack the clusters west only"
+    listed = "; ".join(f"{n!r}: {why}" for n in ["a", "b", "x" * 64])
+    assert run.warnings == [f"stack {fq('west')}: issuerRequests not signed for {listed}"
+                            + ("; and 1 more" if count == 4 else "")]
+
+
+STRANGER_ANCHOR = certs.make_anchor(cn="root.stranger")
+STRANGER = certs.cert_pem(STRANGER_ANCHOR[0])
+UNREADABLE = f"{fq('west')} reports what it installed unreadably (%s); a trust rotation step waits until it reports readably"
+NOT_A_MAP = (f"stack {fq('west')}: output issuerRequests is %s, not a map of cluster to {{generation, csrPem}}; "
+             "nothing of it is signed")
 
 
 @pytest.mark.parametrize("west_outputs, what", [
-    ({"issuerRequests": ["not", "a", "map"]}, "issuerRequests is list"),
-    ({"issuerRequests": "text"}, "issuerRequests is str"),
+    ({"issuerRequests": ["not", "a", "map"]}, NOT_A_MAP % "list"),
+    ({"issuerRequests": "text"}, NOT_A_MAP % "str"),
     (requests(west="-----BEGIN CERTIFICATE REQUEST-----\nbm9wZQ==\n-----END CERTIFICATE REQUEST-----\n"),
-     "not a readable PEM certificate request"),
-    ({"issuerRequests": {"west": {"csrPem": 42}}}, "expected {generation, csrPem}"),
-    ({"trustAnchorsPem": "not a bundle", "issuerCertsPem": {}}, "reports what it installed unreadably"),
-    ({"trustAnchorsPem": "x", "issuerCertsPem": ["wrong"]}, "reports what it installed unreadably"),
-], ids=["list", "text", "bad-pem", "bad-entry", "bad-bundle", "bad-issuers"])
+     refusal("west", "not a readable PEM certificate request (")),
+    ({"issuerRequests": {"west": {"csrPem": 42}}}, refusal("west", "expected {generation, csrPem}")),
+    ({"trustAnchorsPem": "not a bundle", "issuerCertsPem": {}},
+     UNREADABLE % f"trustAnchorsPem of {fq('west')}: no PEM certificate found"),
+    ({"trustAnchorsPem": "x", "issuerCertsPem": ["wrong"]},
+     UNREADABLE % "trustAnchorsPem must be PEM text and issuerCertsPem a map of cluster to {generation, certPem}"),
+    ({"trustAnchorsPem": STRANGER, "issuerCertsPem": {"west": "text"}},
+     UNREADABLE % f"issuerCertsPem.west of {fq('west')} must be {{generation, certPem}}"),
+    ({"trustAnchorsPem": STRANGER, "issuerCertsPem": {"west": {"generation": 0, "certPem": "nope"}}},
+     UNREADABLE % f"issuerCertsPem.west of {fq('west')}: no PEM certificate found"),
+], ids=["list", "text", "bad-pem", "bad-entry", "bad-bundle", "bad-issuers", "bad-issuer-entry", "bad-issuer-cert"])
 def test_one_members_malformed_outputs_do_not_stop_the_anchors_stack(west_outputs, what):
     run = anchor_run({"west": west_outputs, "north": requests(north=request())})
     assert "north" in run.outputs["signedIssuers"] and "west" not in run.outputs["signedIssuers"]
     assert run.monitor.one(CHART, "east-linkerd-control-plane")
-    assert warned(run, fq("west"), what)
+    [warning] = run.warnings
+    assert warning.startswith(what) if what.endswith("(") else warning == what
+
+
+def test_a_member_read_first_that_publishes_no_map_does_not_stop_the_next_ones():
+    run = anchor_run({"north": {"issuerRequests": "text"}, "west": requests(west=request())})
+    assert set(run.outputs["signedIssuers"]) == {"west"}
+    assert run.warnings == [NOT_A_MAP.replace(fq("west"), fq("north")) % "str"]
 
 
 def test_a_rotation_step_waits_for_a_member_whose_report_cannot_be_read():
@@ -228,6 +317,36 @@ def test_a_rotation_step_waits_for_a_member_whose_report_cannot_be_read():
     with pytest.raises(Exception, match=r"trust rotation held back \(add-anchor\): organization/linkerd-multicluster/"
                                         r"west reports what it installed unreadably \(trustAnchorsPem of "):
         anchor_run({"west": {"trustAnchorsPem": "not a bundle", "issuerCertsPem": {}}}, config)
+
+
+@pytest.mark.parametrize("north", [{}, {"trustAnchorsPem": "not a bundle", "issuerCertsPem": {}}],
+                         ids=["north-never-ran", "north-unreadable"])
+def test_the_anchors_stack_names_every_member_that_would_lag_and_what_it_lacks(north):
+    """A member that installed the bundle and issuer of another anchor: every problem is named, so
+    the user knows which stacks to run first, whatever the members read before it."""
+    issuer, _ = certs.make_issuer(*STRANGER_ANCHOR)
+    report = {"trustAnchorsPem": STRANGER, "issuerCertsPem": {"west": {"generation": 0, "certPem": certs.cert_pem(issuer)},
+                                                               "north": {"generation": 0, "certPem": "not read"}}}
+    config = {**ANCHOR_STACK, "trust": {"members": [{"stack": fq("west"), "clusters": ["west-2", "west"]}, *MEMBERS[1:]]}}
+    with pytest.raises(Exception) as held:
+        anchor_run({"west": report, "north": north}, config)
+    assert str(held.value).endswith(
+        f"trust rotation held back (no rotation step): {fq('west')} does not trust the new anchor yet (its clusters have "
+        f"the bundle of an earlier step); {fq('west')} still runs cluster 'west' on an issuer of the anchor this step "
+        "removes. Run `pulumi up` on those stacks (they install the current step), then run this stack again")
+
+
+def test_an_unreadable_member_report_holds_back_a_new_bundle_but_not_a_run_that_keeps_it():
+    engine = Engine()
+    engine.init("east", "west", "north")
+    engine.up("east", ANCHOR_STACK)
+    engine.stacks[fq("west")].outputs = {"trustAnchorsPem": "not a bundle", "issuerCertsPem": {}}
+    again = engine.up("east", ANCHOR_STACK)  # the same bundle as its last run: it goes ahead
+    assert again.warnings == [UNREADABLE % f"trustAnchorsPem of {fq('west')}: no PEM certificate found"]
+    more = {**ANCHOR_STACK, "trust": {**ANCHOR_STACK["trust"], "existingAnchorsPem": STRANGER}}
+    with pytest.raises(Exception, match=r"trust rotation held back \(no rotation step\): organization/linkerd-multicluster/"
+                                        r"west reports what it installed unreadably \(trustAnchorsPem of "):
+        engine.up("east", more)
 
 
 @pytest.mark.parametrize("members, error", [

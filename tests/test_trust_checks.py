@@ -355,6 +355,8 @@ class TestSuppliedCertificatesInConfig:
         assert bundle_of(run) == [STRANGER, ANCHOR]
         assert run.monitor.one(SECRET, "east-identity-issuer").inputs["stringData"]["tls.crt"].strip() == \
             certs.cert_pem(issuer).strip()
+        # docs/outputs.md: a supplied issuer has no generation (no key of this stack's to re-key)
+        assert {c: i["generation"] for c, i in run.outputs["issuerCertsPem"].items()} == {"east": None, "west": 0}
 
     def test_two_certificates_as_an_issuer(self):
         issuer, key = certs.make_issuer(ANCHOR, ANCHOR_KEY)
