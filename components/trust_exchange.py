@@ -361,21 +361,26 @@ def lagging_members(reports: dict[str, dict[str, Any]], members: dict[str, list[
 def gate_on_members(anchor: AnchorMaterial, reports: pulumi.Output[dict[str, dict[str, Any]]],
                     members: dict[str, list[str]], step: Optional[str],
                     previous_bundle: pulumi.Output[Optional[str]]) -> AnchorMaterial:
-    """The anchor material, available only once no member lags: everything that installs or signs
-    uses it, so a refused step registers nothing new (and `pulumi preview` already says so).
+    """The anchor material of a rotation step, available only once no member lags: everything
+    that installs or signs uses it, so a refused step registers nothing new (and `pulumi preview`
+    already says so).
 
-    A member whose report cannot be read holds back a rotation step (its trust is unknown), but
-    not a run that changes no trust (no `rotation`, the same bundle as the last run): the anchor's
-    own clusters can still change, with a warning naming that member."""
+    A run that changes no trust (no `rotation`, the same bundle as the last run, or the first run)
+    breaks no member's trust, so what a member reports cannot stop it: a member that lags (its
+    report names another anchor's bundle or issuers) or reports unreadably gets a warning naming
+    it, and the anchor's own clusters still change. A rotation step waits for both."""
 
     def check(values: list) -> bool:
         found, signer, bundle, previous = values
         problems, unreadable = lagging_members(found, members, signer, bundle)
         rotating = step is not None or (bool(previous) and previous != bundle)
-        if rotating:
-            problems += unreadable
-        for why in ([] if rotating else unreadable):
-            pulumi.log.warn(f"{why}; a trust rotation step waits until it reports readably")
+        if not rotating:
+            for why in problems:
+                pulumi.log.warn(f"{why}; a trust rotation step waits until it installs the current bundle")
+            for why in unreadable:
+                pulumi.log.warn(f"{why}; a trust rotation step waits until it reports readably")
+            return True
+        problems += unreadable
         if problems:
             lagging = "; ".join(problems)
             raise LaggingStacks(

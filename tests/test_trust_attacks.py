@@ -327,13 +327,31 @@ def test_the_anchors_stack_names_every_member_that_would_lag_and_what_it_lacks(n
     issuer, _ = certs.make_issuer(*STRANGER_ANCHOR)
     report = {"trustAnchorsPem": STRANGER, "issuerCertsPem": {"west": {"generation": 0, "certPem": certs.cert_pem(issuer)},
                                                                "north": {"generation": 0, "certPem": "not read"}}}
-    config = {**ANCHOR_STACK, "trust": {"members": [{"stack": fq("west"), "clusters": ["west-2", "west"]}, *MEMBERS[1:]]}}
+    config = {**ANCHOR_STACK, "trust": {"members": [{"stack": fq("west"), "clusters": ["west-2", "west"]}, *MEMBERS[1:]],
+                                        "rotation": "add-anchor"}}
     with pytest.raises(Exception) as held:
         anchor_run({"west": report, "north": north}, config)
-    assert str(held.value).endswith(
-        f"trust rotation held back (no rotation step): {fq('west')} does not trust the new anchor yet (its clusters have "
-        f"the bundle of an earlier step); {fq('west')} still runs cluster 'west' on an issuer of the anchor this step "
-        "removes. Run `pulumi up` on those stacks (they install the current step), then run this stack again")
+    unreadable_north = f"; {fq('north')} reports what it installed unreadably (" if north else ""
+    message = str(held.value)
+    assert f"trust rotation held back (add-anchor): {fq('west')} does not trust the new anchor yet (its clusters have " \
+           f"the bundle of an earlier step); {fq('west')} still runs cluster 'west' on an issuer of the anchor this step " \
+           f"removes{unreadable_north}" in message
+    assert message.endswith(". Run `pulumi up` on those stacks (they install the current step), then run this stack again")
+
+
+def test_a_member_reporting_another_anchors_trust_cannot_stop_a_run_that_changes_no_trust():
+    """Issue 19, finding 4: one member's report must not freeze the anchor's own clusters. A run
+    with no rotation step breaks no member's trust; the member is named in a warning instead."""
+    issuer, _ = certs.make_issuer(*STRANGER_ANCHOR)
+    report = {"trustAnchorsPem": STRANGER, "issuerCertsPem": {"west": {"generation": 0, "certPem": certs.cert_pem(issuer)}}}
+    run = anchor_run({"west": report, "north": requests(north=request())})
+    assert run.monitor.one(CHART, "east-linkerd-control-plane")
+    assert "north" in run.outputs["signedIssuers"]
+    assert run.warnings == [
+        f"{fq('west')} does not trust the new anchor yet (its clusters have the bundle of an earlier step); a trust "
+        "rotation step waits until it installs the current bundle",
+        f"{fq('west')} still runs cluster 'west' on an issuer of the anchor this step removes; a trust rotation step "
+        "waits until it installs the current bundle"]
 
 
 def test_an_unreadable_member_report_holds_back_a_new_bundle_but_not_a_run_that_keeps_it():
