@@ -177,10 +177,13 @@ class Link(pulumi.ComponentResource):
         # Runs only when the link goes (unlink, cluster removed, destroy). The Link depends on it,
         # so Pulumi deletes the Link first; its controller entry was already removed by the chart
         # update, which Pulumi applies before deletions. Needs kubectl where `pulumi` runs.
+        # Quoted: unquoted, the shell read `-> <target>` as a redirection and wrote a file named
+        # after the target cluster where `pulumi up` ran.
+        armed = shlex.join(["echo", f"mirror cleanup armed for link {args.source_cluster} -> {target.name}"])
         self.mirror_cleanup = command.local.Command(
             f"{name}-mirror-cleanup",
-            create=f"echo mirror cleanup armed for link {args.source_cluster} -> {target.name}",
-            update=f"echo mirror cleanup armed for link {args.source_cluster} -> {target.name}",
+            create=armed,
+            update=armed,
             delete=mirror_cleanup_command(target.name, args.source_kubectl_flags),
             opts=pulumi.ResourceOptions(parent=self),
         )

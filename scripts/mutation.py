@@ -53,8 +53,19 @@ MODULES: dict[str, list[str]] = {
             "test_a_member_deployed_before_the_protocol_keeps_its_running_issuer_until_east_signs",
         )],
     "access": ["tests/test_remote_access.py", "tests/test_graph.py"],
-    "link": ["tests/test_remote_access.py", "tests/test_stacks.py", "tests/test_graph.py"],
-    "exports": ["tests/test_remote_access.py", "tests/test_stacks.py", "tests/test_graph.py"],
+    # the unlink (mirror cleanup, what goes and in which order) is test_topology's, the gateway
+    # fields of other gateways test_gateways', the wait annotations next to created-by
+    # test_link_health's, the Link's fields (the CRD's schema, the gateway identity) test_upstream_conformance's
+    "link": ["tests/test_remote_access.py", "tests/test_stacks.py", "tests/test_graph.py",
+             "tests/test_topology.py::TestChangingTheMesh::test_removing_a_link_deletes_exactly_its_objects_in_order",
+             "tests/test_topology.py::TestChangingTheMesh::test_mirror_cleanup_deletes_what_the_controller_leaves_behind",
+             "tests/test_gateways.py::TestBundledGateway", "tests/test_gateways.py::TestNoGateway",
+             "tests/test_link_health.py::TestHealthyLink",
+             "tests/test_upstream_conformance.py::test_links_validate_against_the_v1alpha3_schema",
+             "tests/test_upstream_conformance.py::test_link_identity_is_the_one_the_chart_annotates"],
+    # a missing Service and a removed export are test_day2's, the labels of the other modes test_gateways'
+    "exports": ["tests/test_remote_access.py", "tests/test_stacks.py", "tests/test_graph.py",
+                "tests/test_day2.py::TestPatches", "tests/test_gateways.py::TestNoGateway::test_export_modes_use_their_labels"],
     "values": ["tests/test_stacks.py", "tests/test_upstream_conformance.py"],
     "link_health": ["tests/test_link_health.py"],
 }

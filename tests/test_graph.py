@@ -6,6 +6,7 @@ import json
 import pytest
 
 from harness.recording import contains_secret, is_wire_secret
+from harness.program import ROOT
 from scenarios import CHART, LINK, NAMESPACE, SECRET, SERVICE_PATCH, cached, deps
 
 SCENARIOS = ["east", "west", "mesh"]
@@ -52,6 +53,19 @@ def test_components_form_one_tree_under_the_mesh():
                 chain.append(node.name)
             assert "mesh" in chain, f"{r.typ} {r.name} is not under the Mesh"
     assert mesh.parent.endswith("linkerd-multicluster-mesh") or "Stack" in mesh.parent
+
+
+def test_an_upgrade_of_the_program_keeps_every_deployed_resource():
+    """A resource's URN (its name, its type, its parent's type) is its identity in a deployed
+    stack's state: a URN this version deployed that the next version no longer registers is
+    deleted by the next `up`, and a new one created (an export's label removed, so linked clusters
+    delete their mirrors, then added again). tests/fixtures/mesh-urns.txt holds the URNs this
+    version registers for the single-stack example, as Pulumi's mocks form them (the engine
+    qualifies with every ancestor's type, so it sees at least these changes). New resources may
+    come; a rename, a new component type or a new parent needs `aliases` and then a fixture update."""
+    deployed = (ROOT / "tests" / "fixtures" / "mesh-urns.txt").read_text().split()
+    registered = {r.urn for r in cached("mesh").monitor.registrations}
+    assert [urn for urn in deployed if urn not in registered] == []
 
 
 class TestOrdering:

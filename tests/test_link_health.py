@@ -52,6 +52,17 @@ def up(config: dict, world=None, stack: str = "mesh") -> tuple[Engine, object]:
 
 FOOBAR = {"namespace": "test", "service": "foobar"}
 FRONTEND = {"namespace": "test", "service": "frontend"}
+ONLY_EAST_API = {"namespace": "only-east", "service": "api"}
+
+
+def api_in_a_namespace_west_lacks():
+    """A world where east also has Service only-east/api, in a namespace west does not have."""
+    world = default_world()
+    world.application_services["east"] = {"test/foobar", "only-east/api"}
+    world.services[("east", "only-east/api")] = {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "only-east"},
+        "spec": {"type": "ClusterIP", "ports": [{"port": 80}]}}
+    return world
 
 
 # -- the program's annotations and outputs ---------------------------------------------------------
@@ -122,20 +133,35 @@ class TestServiceThatNeverMirrors:
         assert engine.up("mesh", two_clusters([FOOBAR, FRONTEND])).plan() == {}
 
     def test_a_namespace_missing_in_the_source_fails_with_the_controllers_reason(self):
-        world = default_world()
-        world.application_services["east"] = {"test/foobar", "only-east/api"}
-        world.services[("east", "only-east/api")] = {
-            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "only-east"},
-            "spec": {"type": "ClusterIP", "ports": [{"port": 80}]}}
+        world = api_in_a_namespace_west_lacks()
         engine = Engine(world=world)
         engine.init("mesh")
         with pytest.raises(EngineError) as failed:
-            engine.up("mesh", two_clusters([FOOBAR, {"namespace": "only-east", "service": "api"}]))
+            engine.up("mesh", two_clusters([FOOBAR, ONLY_EAST_API]))
         assert "@.remoteRef.name=='api'" in failed.value.messages[-1]
         assert '(found "False")' in failed.value.messages[-1]
         live = engine.world.get("west", "Link", "linkerd-multicluster/east")
         entry = next(e for e in live["status"]["mirrorServices"] if e["remoteRef"]["name"] == "api")
         assert entry["conditions"][0]["reason"] == "MissingNamespace"
+
+
+class TestWithoutTheWait:
+    def test_link_status_says_which_service_is_not_mirrored_and_why(self):
+        """`waitForMirrors: false`: the update succeeds, and `linkStatus` is where the user reads
+        that a Service is not mirrored, with the controller's reason and message."""
+        world = api_in_a_namespace_west_lacks()
+        engine, run = up(two_clusters([FOOBAR, ONLY_EAST_API],
+                                      linkHealth={"waitForMirrors": False}), world=world)
+        live = engine.world.get("west", "Link", "linkerd-multicluster/east")["status"]["mirrorServices"]
+        written = {e["remoteRef"]["name"]: e["conditions"][0] for e in live}
+        rows = {r["service"]: r for r in run.outputs["linkStatus"]["west"]["east"]}
+        assert set(rows) == {"only-east/api", "test/foobar"}
+        assert {k: rows["only-east/api"][k] for k in ("federated", "mirroredAs", "mirrored", "reason", "message")} == {
+            "federated": False, "mirroredAs": None, "mirrored": "False", "reason": "MissingNamespace",
+            "message": "Namespace does not exist"}
+        assert rows["only-east/api"]["since"] == written["api"]["lastTransitionTime"] != ""
+        assert (rows["test/foobar"]["mirroredAs"], rows["test/foobar"]["mirrored"]) == ("test/foobar-east", "True")
+        assert rows["test/foobar"]["reason"] == written["foobar"]["reason"] != ""
 
 
 class TestTargetExportingNothing:
@@ -217,6 +243,37 @@ class TestLinkerdCheck:
         assert run.step("west-linkerd-multicluster-check").op == "replace"
         assert run.step("east-linkerd-multicluster-check").op == "same"
         assert "linkerd --context west multicluster check" in run.commands
+
+    def test_runs_again_when_the_targets_gateway_moves(self):
+        """A new gateway address changes only the Link's spec (same exports, same wait): the
+        source that links to that gateway checks again, the other source does not."""
+        config = two_clusters([FOOBAR], verify="linkerd-check")
+        engine, _ = up(config)
+        moved = copy.deepcopy(config)
+        moved["clusters"]["east"]["gateway"]["addresses"] = ["203.0.113.9"]
+        run = engine.up("mesh", moved)
+        assert run.step("west-to-east-link").op == "update"
+        assert run.step("west-linkerd-multicluster-check").op == "replace"
+        assert run.step("east-linkerd-multicluster-check").op == "same"
+        assert run.commands == ["linkerd --context west multicluster check"]
+
+    def test_runs_again_on_both_sources_after_a_linkerd_upgrade(self):
+        """An upgrade changes only the Links' created-by annotation (what `linkerd multicluster
+        check` compares with the CLI's version), not their spec or wait: both sources check again."""
+        config = two_clusters([FOOBAR], west_exports=[FRONTEND], verify="linkerd-check")
+        engine, _ = up(config)
+        upgraded = copy.deepcopy(config)
+        upgraded["linkerd"]["version"] = "2026.9.1"
+        run = engine.up("mesh", upgraded)
+        for source in ("east", "west"):
+            assert run.step(f"{source}-linkerd-multicluster-check").op == "replace", source
+            assert f"linkerd --context {source} multicluster check" in run.commands, source
+
+    def test_the_check_shows_under_the_mesh(self):
+        """In `pulumi up`'s resource tree (and in its URN, so an upgrade of this program keeps it)."""
+        _, run = up(two_clusters([FOOBAR], verify="linkerd-check"))
+        check = run.monitor.one(COMMAND, "west-linkerd-multicluster-check")
+        assert run.monitor.by_urn()[check.parent].typ == "linkerd-multicluster:index:Mesh"
 
     def test_per_cluster_stack_checks_once_its_link_exists(self):
         engine = Engine()
@@ -309,3 +366,19 @@ class TestWaitForModel:
         rows = readable_status(self.STATUS["status"])
         assert [(r["service"], r["federated"], r["mirrored"]) for r in rows] == [
             ("test/api", False, "False"), ("test/fed", True, "True"), ("test/foobar", False, "True")]
+
+    def test_readable_status_rows_keep_their_shape_when_the_controller_omits_fields(self):
+        """linkerd2's LinkCondition marks reason, lastTransitionTime and localRef optional: a row
+        still carries strings (and no local name) rather than nulls a reader must special-case."""
+        rows = readable_status({"mirrorServices": [
+            {"remoteRef": {"name": "foobar", "namespace": "test"}, "conditions": [{"type": "Mirrored", "status": "Unknown"}]}]})
+        assert rows == [{"service": "test/foobar", "federated": False, "mirroredAs": None, "mirrored": "Unknown",
+                         "reason": "", "message": "", "since": ""}]
+
+    def test_readable_status_finds_the_mirrored_condition_among_others(self):
+        """Today the controller writes one condition per Service; one of another type listed
+        first (a later controller's) must not hide the Mirrored one."""
+        entry = copy.deepcopy(self.STATUS["status"]["mirrorServices"][0])
+        entry["conditions"].insert(0, {"type": "Exported", "status": "True"})
+        rows = readable_status({"mirrorServices": [entry]})
+        assert [(r["service"], r["mirrored"]) for r in rows] == [("test/foobar", "True")]

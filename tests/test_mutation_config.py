@@ -17,9 +17,15 @@ def _mutation_script():
     return module
 
 
-def _test_functions(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+def _test_ids(path: Path) -> set[str]:
+    """What may follow `file::`: a test function, a test class, or `Class::method`."""
+    ids = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            ids.add(node.name)
+        if isinstance(node, ast.ClassDef):
+            ids |= {f"{node.name}::{m.name}" for m in node.body if isinstance(m, ast.FunctionDef)}
+    return ids
 
 
 def test_every_mutated_module_and_every_test_it_names_exists():
@@ -31,6 +37,6 @@ def test_every_mutated_module_and_every_test_it_names_exists():
             file, _, function = test.partition("::")
             if not (ROOT / file).is_file():
                 missing.append(file)
-            elif function and function.split("[")[0] not in _test_functions(ROOT / file):
+            elif function and function.split("[")[0] not in _test_ids(ROOT / file):
                 missing.append(test)
     assert missing == []

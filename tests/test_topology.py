@@ -6,6 +6,7 @@ import functools
 import itertools
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -264,14 +265,20 @@ class TestChangingTheMesh:
                                         "namespace": "linkerd-multicluster"}]
         assert binding["roleRef"]["name"] == "linkerd-service-mirror-remote-access"
 
-    def test_mirror_cleanup_deletes_what_the_controller_leaves_behind(self):
+    def test_mirror_cleanup_deletes_what_the_controller_leaves_behind(self, tmp_path):
         run = run_of(mesh(2, topology="full-mesh"))
         cmd = run.monitor.one(COMMAND, "c1-to-c2-mirror-cleanup").inputs
         delete = cmd["delete"]
         assert "kubectl --context c1 delete service --all-namespaces" in delete
         assert "mirror.linkerd.io/mirrored-service=true,mirror.linkerd.io/cluster-name=c2" in delete
         assert "delete lease -n linkerd-multicluster service-mirror-write-c2" in delete
-        assert "echo" in cmd["create"]  # nothing happens on create
+        # nothing happens on create or update: pulumi-command runs them with `/bin/sh -c` where
+        # `pulumi up` runs (a command that fails there fails the `up`; it once wrote a file there)
+        for step in ("create", "update"):  # without `update`, pulumi-command runs `create` again
+            ran = subprocess.run(["/bin/sh", "-c", cmd.get(step) or cmd["create"]], capture_output=True, text=True,
+                                 cwd=tmp_path)
+            assert (ran.returncode, ran.stdout, ran.stderr) == (0, "mirror cleanup armed for link c1 -> c2\n", ""), step
+            assert list(tmp_path.iterdir()) == [], step
 
     def test_removing_a_cluster_unlinks_it_before_its_install_goes(self):
         engine = engine_with(mesh(3, topology="full-mesh", protect=False))
