@@ -143,7 +143,12 @@ class Stack:
     """One stack of an inline program in the tier's file backend."""
 
     def __init__(self, name: str, program: Callable[[], None]):
-        self.stack = auto.create_or_select_stack(stack_name=name, project_name=PROJECT, program=program)
+        # The workspace's folder (Pulumi.yaml, Pulumi.<stack>.yaml) in the tier's work folder, which
+        # the tier removes: left to the Automation API, each stack would leave a folder in /tmp.
+        work_dir = Path(os.environ["LMC_E2E_WORK"]) / "workspaces" / name
+        work_dir.mkdir(parents=True, exist_ok=True)
+        self.stack = auto.create_or_select_stack(stack_name=name, project_name=PROJECT, program=program,
+                                                 opts=auto.LocalWorkspaceOptions(work_dir=str(work_dir)))
         self.log: list[str] = []
 
     def set_program(self, program: Callable[[], None]) -> None:
