@@ -24,6 +24,35 @@ def _isolated_environment(monkeypatch):
     monkeypatch.setenv("KUBECONFIG", str(KUBECONFIG))
 
 
+# -- mutation testing: every test runs what it checks ---------------------------------------------
+# mutmut (scripts/mutation.py) first runs the tests once to learn which test reaches which function
+# (MUTANT_UNDER_TEST is "stats" then) and later runs, for each mutant, only the tests credited with
+# its function. A test that reads a program run another test cached reaches nothing itself, so it
+# would never be run against a mutant. While mutmut collects, each test starts with the program-run
+# caches empty (functools caches of the test modules, harness/once.py); fixtures scoped wider than
+# a test are not rebuilt, so the first test that uses one is credited with it.
+
+def forget_cached_runs() -> None:
+    import functools
+
+    from harness import once
+
+    once.forget_all()
+    tests = str(ROOT / "tests")
+    for module in list(sys.modules.values()):
+        if not (getattr(module, "__file__", None) or "").startswith(tests):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, functools._lru_cache_wrapper):
+                value.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _credit_every_test_while_mutmut_collects():
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        forget_cached_runs()
+
+
 # -- no leftovers of a program run --------------------------------------------------------------
 # A program run that fails (on purpose, in many tests) must leave nothing behind on asyncio: a
 # future or task whose exception nobody retrieved, or a task destroyed while pending, is logged by

@@ -40,3 +40,21 @@ def test_every_mutated_module_and_every_test_it_names_exists():
             elif function and function.split("[")[0] not in _test_ids(ROOT / file):
                 missing.append(test)
     assert missing == []
+
+
+def test_while_mutmut_collects_each_test_starts_with_no_cached_program_run():
+    """What conftest.forget_cached_runs clears: a functools cache of a test module (scenarios.cached)
+    and a harness/once.py cache; otherwise a test reading them would never meet a mutant."""
+    import scenarios
+    from conftest import forget_cached_runs
+    from harness.once import once_per_process
+
+    builds = []
+    build = once_per_process(lambda n: builds.append(n) or n)
+    build(1), build(1)
+    scenarios.cached("east")
+    assert builds == [1] and scenarios.cached.cache_info().currsize >= 1
+    forget_cached_runs()
+    assert scenarios.cached.cache_info().currsize == 0
+    build(1)
+    assert builds == [1, 1]

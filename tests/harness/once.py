@@ -16,8 +16,18 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 
+_BUILT: list[dict] = []  # every once_per_process cache, for forget_all()
+
+
+def forget_all() -> None:
+    """Empty every once_per_process cache (the next ask builds again)."""
+    for built in _BUILT:
+        built.clear()
+
+
 def once_per_process(build: Callable[..., T]) -> Callable[..., T]:
     built: dict[tuple, T] = {}
+    _BUILT.append(built)
 
     @functools.wraps(build)
     def copy_of(*args) -> T:
