@@ -306,6 +306,8 @@ class TestEveryFindingReadsInFull:
 
 
 STRANGER, STRANGER_KEY = certs.make_anchor(cn="root.stranger")
+EXPIRED, _ = certs.make_anchor(not_before=certs.utcnow() - dt.timedelta(days=20),
+                               not_after=certs.utcnow() - dt.timedelta(days=1))
 
 
 def with_issuer(issuer_pem: str, key, trust: dict) -> dict:
@@ -378,14 +380,45 @@ class TestSuppliedCertificatesInConfig:
 
     def test_every_problem_is_listed(self):
         issuer, _ = certs.make_issuer(STRANGER, STRANGER_KEY)
-        expired, _ = certs.make_anchor(not_before=certs.utcnow() - dt.timedelta(days=20),
-                                       not_after=certs.utcnow() - dt.timedelta(days=1))
-        cfg = with_issuer(certs.cert_pem(issuer), ANCHOR_KEY, {"existingAnchorsPem": certs.bundle_pem(ANCHOR, expired)})
+        cfg = with_issuer(certs.cert_pem(issuer), ANCHOR_KEY, {"existingAnchorsPem": certs.bundle_pem(ANCHOR, EXPIRED)})
         lines = refused(cfg).splitlines()
         assert lines[0] == "invalid stack configuration:"
         assert [line.split(": ")[0] for line in lines[1:]] == [
             f"  {KEY}:trust.existingAnchorsPem certificate 2", f"  {KEY}:clusters.east.issuer.keyPem",
             f"  {KEY}:clusters.east.issuer.certPem"]
+
+    def test_a_refused_existing_anchor_is_not_hidden_by_a_good_one_after_it(self):
+        cfg = {"trust": {"existingAnchorsPem": certs.bundle_pem(EXPIRED, ANCHOR)}, "clusters": TWO}
+        assert refused(cfg).splitlines() == [
+            "invalid stack configuration:",
+            f"  {KEY}:trust.existingAnchorsPem certificate 1: trust anchor {d(EXPIRED)} has expired"]
+
+    @pytest.mark.parametrize("east, east_lines", [
+        ({"context": "east"}, []),
+        ({"context": "east", "issuer": {"certPem": "not a certificate", "keyPem": Secure(certs.key_pem(ANCHOR_KEY))}},
+         [f"  {KEY}:clusters.east.issuer.certPem: no PEM certificate found"]),
+    ], ids=["east-without-issuer", "east-issuer-unreadable"])
+    def test_each_clusters_issuer_is_checked_whatever_the_cluster_before_it_has(self, east, east_lines):
+        """A cluster without an issuer, or with an unreadable one, does not end the checks: west's issuer
+        is refused with the config, under its key, not left to the run-time check."""
+        issuer, key = certs.make_issuer(STRANGER, STRANGER_KEY)
+        cfg = with_issuer(certs.cert_pem(issuer), key, {"existingAnchorsPem": certs.cert_pem(ANCHOR)})
+        cfg["clusters"] = {"east": east, "west": {**cfg["clusters"].pop("east"), "context": "west"}}
+        lines = refused(cfg).splitlines()
+        assert lines[:-1] == ["invalid stack configuration:"] + east_lines
+        assert lines[-1].startswith(f"  {KEY}:clusters.west.issuer.certPem: cannot serve as cluster 'west' issuer: ")
+
+    def test_an_issuer_of_a_nameless_anchor_outside_a_bundle_of_two(self):
+        """The message lists every anchor of the bundle, and says so when the issuer's issuer has no name."""
+        from types import SimpleNamespace
+
+        from cryptography import x509
+
+        issuer, key = certs.make_issuer(SimpleNamespace(subject=x509.Name([])), certs.new_key(), aki=False)
+        cfg = with_issuer(certs.cert_pem(issuer), key, {"existingAnchorsPem": certs.bundle_pem(ANCHOR, STRANGER)})
+        assert f"  {KEY}:clusters.east.issuer.certPem: cannot serve as cluster 'east' issuer: issuer {d(issuer)} " \
+               f"(issued by (no name)) is not signed by any anchor of the trust bundle ({d(ANCHOR)}; {d(STRANGER)}); " \
+               "proxies would reject its certificates." in refused(cfg)
 
 
 MEMBER_STACK = "organization/linkerd-multicluster/west"
