@@ -32,24 +32,11 @@ def _isolated_environment(monkeypatch):
 # caches empty (functools caches of the test modules, harness/once.py); fixtures scoped wider than
 # a test are not rebuilt, so the first test that uses one is credited with it.
 
-def forget_cached_runs() -> None:
-    import functools
-
-    from harness import once
-
-    once.forget_all()
-    tests = str(ROOT / "tests")
-    for module in list(sys.modules.values()):
-        if not (getattr(module, "__file__", None) or "").startswith(tests):
-            continue
-        for value in list(vars(module).values()):
-            if isinstance(value, functools._lru_cache_wrapper):
-                value.cache_clear()
-
-
 @pytest.fixture(autouse=True)
 def _credit_every_test_while_mutmut_collects():
     if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        from harness.once import forget_cached_runs
+
         forget_cached_runs()
 
 

@@ -43,11 +43,11 @@ def test_every_mutated_module_and_every_test_it_names_exists():
 
 
 def test_while_mutmut_collects_each_test_starts_with_no_cached_program_run():
-    """What conftest.forget_cached_runs clears: a functools cache of a test module (scenarios.cached)
-    and a harness/once.py cache; otherwise a test reading them would never meet a mutant."""
+    """What harness/once.py forget_cached_runs (called by tests/conftest.py while mutmut collects)
+    clears: a functools cache of a test module (scenarios.cached) and a once_per_process cache;
+    otherwise a test reading them would never meet a mutant."""
     import scenarios
-    from conftest import forget_cached_runs
-    from harness.once import once_per_process
+    from harness.once import forget_cached_runs, once_per_process
 
     builds = []
     build = once_per_process(lambda n: builds.append(n) or n)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import sys
+from pathlib import Path
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
@@ -23,6 +25,19 @@ def forget_all() -> None:
     """Empty every once_per_process cache (the next ask builds again)."""
     for built in _BUILT:
         built.clear()
+
+
+def forget_cached_runs() -> None:
+    """Empty every program-run cache of this process: the once_per_process caches and the
+    functools caches of the test modules (tests/conftest.py, while mutmut collects its statistics)."""
+    forget_all()
+    tests = str(Path(__file__).resolve().parents[1])
+    for module in list(sys.modules.values()):
+        if not (getattr(module, "__file__", None) or "").startswith(tests):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, functools._lru_cache_wrapper):
+                value.cache_clear()
 
 
 def once_per_process(build: Callable[..., T]) -> Callable[..., T]:
