@@ -361,7 +361,7 @@ def lagging_members(reports: dict[str, dict[str, Any]], members: dict[str, list[
 def gate_on_members(anchor: AnchorMaterial, reports: pulumi.Output[dict[str, dict[str, Any]]],
                     members: dict[str, list[str]], step: Optional[str],
                     previous_bundle: pulumi.Output[Optional[str]]) -> AnchorMaterial:
-    """The anchor material of a rotation step, available only once no member lags: everything
+    """The anchor material; in a rotation step, available only once no member lags: everything
     that installs or signs uses it, so a refused step registers nothing new (and `pulumi preview`
     already says so).
 
